@@ -1,0 +1,63 @@
+"""Declare Shortlist's actors on a given broker. Thin: every actor calls one `app` function.
+
+One item actor per lane, each on its lane's queue with its own priority (Redis queues have
+no priority inside them; actor priority orders what a worker has fetched), and one
+finalize actor whose messages are routed to the batch's lane.
+"""
+
+from __future__ import annotations
+
+import dramatiq
+import redis.exceptions
+import sqlalchemy.exc
+
+from app import finalize, processing
+from app.dispatch import FINALIZE_ACTOR, LANE_PRIORITY, item_actor_name
+from app.outcome import RetryItem
+from app.settings import LANES, Settings
+
+# Infrastructure hiccups (database or Redis unreachable) are retried this many times.
+INFRA_RETRIES = 20
+
+
+def should_retry(retries: int, exc: BaseException) -> bool:
+    """Retries only what the engine decided to retry, plus infrastructure errors."""
+    if isinstance(exc, RetryItem):
+        return True
+    if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError
+                  | redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+        return retries < INFRA_RETRIES
+    return False
+
+
+def process_item(item_id: int) -> None:
+    processing.process_item(item_id)
+
+
+def finalize_batch(batch_id: str) -> None:
+    finalize.finalize_batch(batch_id)
+
+
+def declare_actors(broker: dramatiq.Broker, settings: Settings) -> dict[str, dramatiq.Actor]:
+    options = dict(
+        broker=broker,
+        retry_when=should_retry,
+        min_backoff=settings.retry_min_backoff_ms,
+        max_backoff=settings.retry_max_backoff_ms,
+    )
+    actors = {}
+    for lane in LANES:
+        name = item_actor_name(lane)
+        if name in broker.actors:
+            actors[name] = broker.actors[name]
+            continue
+        actors[name] = dramatiq.actor(
+            process_item, actor_name=name, queue_name=lane, priority=LANE_PRIORITY[lane],
+            time_limit=settings.item_time_limit_s * 1000, **options,
+        )
+    if FINALIZE_ACTOR not in broker.actors:
+        actors[FINALIZE_ACTOR] = dramatiq.actor(
+            finalize_batch, actor_name=FINALIZE_ACTOR, queue_name="critical", priority=0,
+            time_limit=600_000, **options,
+        )
+    return actors

@@ -1,0 +1,14 @@
+"""Entry point of worker processes: `dramatiq actors.worker` (Procfile `worker`).
+
+The dramatiq CLI imports this module in each worker process: the broker is built from
+settings and set explicitly here, then the actors are declared on it.
+"""
+
+from app.broker import build_broker, set_broker
+from app.settings import get_settings
+from actors.registry import declare_actors
+
+settings = get_settings()
+broker = build_broker(settings)
+set_broker(broker)
+declare_actors(broker, settings)

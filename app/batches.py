@@ -1,0 +1,315 @@
+"""The batch service: submit, dispatch, cancel, retry, move, read. The one home of these rules.
+
+The UI, the API, the CLI and the actors call these functions; each checks permission
+first (app.permissions), changes state only through app.transitions, records admin
+actions in the audit log in the same transaction, and publishes an event afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from app import events, transitions
+from app.audit import record_admin_action
+from app.db import get_engine
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded, TooLarge
+from app.kinds import get_kind
+from app.models import (
+    BATCH_ACTIVE,
+    BATCH_FINISHED,
+    Batch,
+    BatchStatus,
+    Document,
+    Item,
+    ItemStatus,
+    User,
+    utcnow,
+)
+from app.permissions import check_act, check_active, check_admin_action, check_read, is_admin
+from app.processing import Persisted, after_persist, retention, send_or_unqueue
+from app.settings import LANES, PLAN_LANE, get_settings
+
+item_t = Item.__table__
+batch_t = Batch.__table__
+document_t = Document.__table__
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """One item of a submission: a name (the file name) and its bytes, if the kind has any."""
+
+    name: str
+    content: bytes | None = None
+
+
+def clean_name(name: str, fallback: str) -> str:
+    """A display name: no control characters, no folders, at most 255 characters."""
+    name = _CONTROL.sub("", name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return (name or fallback)[:255]
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB"
+
+
+def parse_batch_id(batch_id: uuid.UUID | str) -> uuid.UUID:
+    try:
+        return batch_id if isinstance(batch_id, uuid.UUID) else uuid.UUID(str(batch_id))
+    except ValueError:
+        raise NotFound("We could not find that screening.") from None
+
+
+def _session() -> Session:
+    return Session(get_engine(), expire_on_commit=False)
+
+
+def _choose_lane(user: User, lane: str | None) -> str:
+    plan_lane = PLAN_LANE.get(user.plan, "low")
+    if lane is None:
+        return plan_lane
+    if lane not in LANES:
+        raise InvalidInput(f"Unknown lane {lane!r}: use one of {', '.join(LANES)}.")
+    # A recruiter may go slower than their plan, never faster; an admin anywhere.
+    if not is_admin(user) and LANES.index(lane) < LANES.index(plan_lane):
+        raise PermissionDenied(f"Your plan uses the {plan_lane} lane; {lane} is not included.")
+    return lane
+
+
+def submit(
+    user: User,
+    *,
+    kind: str,
+    items: Sequence[NewItem],
+    title: str = "",
+    params: dict[str, Any] | None = None,
+    lane: str | None = None,
+    idempotency_key: str | None = None,
+    dispatch: bool = True,
+) -> Batch:
+    """Create a batch with its items and documents in one transaction, then dispatch.
+
+    Everything is validated before anything is written: a refused submission leaves no
+    trace. With an `idempotency_key` already used by this user, the earlier batch is
+    returned instead of creating a second one.
+    """
+    settings = get_settings()
+    check_active(user)
+    if user.role == "readonly_admin":
+        raise PermissionDenied("Your account can view everything but change nothing.")
+    spec = get_kind(kind)
+    params = spec.validate_params(dict(params or {}))
+    lane = _choose_lane(user, lane)
+    if not items:
+        raise InvalidInput("This screening has no files. Add at least one resume.")
+    quota = user.max_items_per_batch or settings.quota_for(user.plan)
+    if len(items) > quota:
+        raise QuotaExceeded(
+            f"Your plan allows up to {quota} resumes per screening; this one has {len(items)}."
+        )
+    names = [clean_name(it.name, f"item {i + 1}") for i, it in enumerate(items)]
+    for name, it in zip(names, items):
+        if spec.needs_documents and not it.content:
+            raise InvalidInput(f"{name} is empty.")
+        if it.content is not None and len(it.content) > settings.max_file_bytes:
+            raise TooLarge(f"{name} is larger than the {_mb(settings.max_file_bytes)} limit.")
+    title = _CONTROL.sub(" ", title or "").strip()[:200] or params.get("title", "")[:200]
+    if idempotency_key is not None:
+        idempotency_key = idempotency_key.strip()[:200] or None
+        if idempotency_key:
+            earlier = _by_idempotency_key(user, idempotency_key)
+            if earlier is not None:
+                return earlier
+
+    now = utcnow()
+    batch_id = uuid.uuid4()
+    with get_engine().begin() as conn:
+        conn.execute(insert(batch_t).values(
+            id=batch_id, owner_id=user.id, kind=spec.name, lane=lane,
+            status=BatchStatus.queued.value, title=title, params=params, total=len(items),
+            n_pending=len(items), n_queued=0, n_running=0, n_done=0, n_failed=0,
+            n_cancelled=0, idempotency_key=idempotency_key, created_at=now,
+        ))
+        document_ids: list[int | None] = [None] * len(items)
+        with_content = [i for i, it in enumerate(items) if it.content is not None]
+        if with_content:
+            rows = conn.execute(
+                insert(document_t).returning(document_t.c.id, sort_by_parameter_order=True),
+                [{"sha256": hashlib.sha256(items[i].content).hexdigest(),
+                  "size": len(items[i].content), "content": items[i].content,
+                  "content_type": "application/octet-stream", "created_at": now}
+                 for i in with_content],
+            ).all()
+            for i, row in zip(with_content, rows):
+                document_ids[i] = row[0]
+        conn.execute(insert(item_t), [
+            {"batch_id": batch_id, "seq": i, "name": names[i], "document_id": document_ids[i],
+             "status": ItemStatus.pending.value, "attempts": 0}
+            for i in range(len(items))
+        ])
+        with Session(bind=conn) as session:
+            record_admin_action(session, user, "submit", batch_id, items=len(items),
+                                kind=spec.name, lane=lane)
+            session.commit()
+    if dispatch:
+        dispatch_batch(batch_id)
+    _publish(batch_id)
+    return _load(batch_id)
+
+
+def _publish(batch_id: uuid.UUID) -> None:
+    with get_engine().connect() as conn:
+        state = transitions.read_state(conn, batch_id)
+    if state is not None:
+        events.publish(state.event())
+
+
+def _by_idempotency_key(user: User, key: str) -> Batch | None:
+    with _session() as session:
+        return session.scalars(
+            select(Batch).where(Batch.owner_id == user.id, Batch.idempotency_key == key)
+        ).first()
+
+
+def _load(batch_id: uuid.UUID) -> Batch | None:
+    with _session() as session:
+        return session.get(Batch, batch_id)
+
+
+def dispatch_batch(batch_id: uuid.UUID) -> int:
+    """Top the batch up to its window: pending -> queued, then send. Returns how many sent."""
+    settings = get_settings()
+    now = utcnow()
+    with get_engine().begin() as conn:
+        state = transitions.read_state(conn, batch_id)
+        if state is None or state.status not in (BatchStatus.queued, BatchStatus.running):
+            return 0
+        room = settings.dispatch_window - state.n_queued - state.n_running
+        ids = transitions.queue_pending(conn, batch_id, min(room, state.n_pending), now)
+        if not ids:
+            return 0
+        state = transitions.move_counters(
+            conn, batch_id, {ItemStatus.pending: -len(ids), ItemStatus.queued: len(ids)}, now)
+    return send_or_unqueue(batch_id, state.lane, ids)
+
+
+def get_batch(user: User, batch_id: uuid.UUID | str) -> Batch:
+    return check_read(user, _load(parse_batch_id(batch_id)))
+
+
+def cancel(user: User, batch_id: uuid.UUID | str) -> Batch:
+    """Pending and queued items are cancelled at once; running ones finish or stop at their
+    next checkpoint; the batch shows `cancelling` until none run, then `cancelled`."""
+    batch = check_act(user, _load(parse_batch_id(batch_id)))
+    if batch.status in BATCH_FINISHED:
+        raise Conflict("This screening has already finished; there is nothing to cancel.")
+    if batch.status == BatchStatus.cancelling:
+        raise Conflict("This screening is already being cancelled.")
+    now = utcnow()
+    with get_engine().begin() as conn:
+        # Items first, then the batch row: the same lock order as a finishing worker.
+        moved = transitions.cancel_waiting(conn, batch.id, now, "Cancelled before it started.")
+        state = transitions.move_counters(
+            conn, batch.id,
+            {ItemStatus.pending: -moved[ItemStatus.pending],
+             ItemStatus.queued: -moved[ItemStatus.queued],
+             ItemStatus.cancelled: moved[ItemStatus.pending] + moved[ItemStatus.queued]},
+            now, set_status=BatchStatus.cancelling, retention=retention(),
+            extra={"cancelled_at": now},
+        )
+        with Session(bind=conn) as session:
+            record_admin_action(session, user, "cancel", batch.id,
+                                cancelled=sum(moved.values()))
+            session.commit()
+    after_persist(Persisted(state, []))
+    return _load(batch.id)
+
+
+def retry(user: User, batch_id: uuid.UUID | str, *, include_cancelled: bool = False,
+          item_ids: Sequence[int] | None = None) -> int:
+    """Failed (and, if asked, cancelled) items go back to pending with fresh attempts and
+    are dispatched. Returns how many items will be tried again."""
+    batch = check_act(user, _load(parse_batch_id(batch_id)))
+    if batch.status == BatchStatus.cancelling:
+        raise Conflict("This screening is being cancelled; retry once it has stopped.")
+    statuses = [ItemStatus.failed] + ([ItemStatus.cancelled] if include_cancelled else [])
+    now = utcnow()
+    with get_engine().begin() as conn:
+        moved = transitions.reset_for_retry(conn, batch.id, statuses, item_ids)
+        count = sum(moved.values())
+        if count == 0:
+            raise Conflict("There is nothing to retry in this screening.")
+        deltas = {status: -n for status, n in moved.items()}
+        deltas[ItemStatus.pending] = count
+        started = batch.n_done + batch.n_failed + batch.n_running > 0
+        transitions.move_counters(
+            conn, batch.id, deltas, now, reopen=True,
+            set_status=BatchStatus.running if started else BatchStatus.queued,
+            extra={"finished_at": None, "expires_at": None, "error": None,
+                   "cancelled_at": None},
+        )
+        with Session(bind=conn) as session:
+            record_admin_action(session, user, "retry", batch.id, items=count,
+                                include_cancelled=include_cancelled,
+                                item_ids=list(item_ids) if item_ids else None)
+            session.commit()
+    dispatch_batch(batch.id)
+    _publish(batch.id)
+    return count
+
+
+def retry_item(user: User, item_id: int) -> int:
+    with _session() as session:
+        item = session.get(Item, item_id)
+    if item is None:
+        raise NotFound("We could not find that file.")
+    try:
+        return retry(user, item.batch_id, include_cancelled=True, item_ids=[item_id])
+    except Conflict:
+        raise Conflict("Only a file that failed or was cancelled can be tried again.") from None
+
+
+def move(user: User, batch_id: uuid.UUID | str, lane: str) -> Batch:
+    """Later dispatches of the batch go to `lane`; messages already sent stay where they are."""
+    check_admin_action(user, "move a screening to another lane")
+    batch = check_act(user, _load(parse_batch_id(batch_id)))
+    if lane not in LANES:
+        raise InvalidInput(f"Unknown lane {lane!r}: use one of {', '.join(LANES)}.")
+    with get_engine().begin() as conn:
+        conn.execute(update(batch_t).where(batch_t.c.id == batch.id).values(lane=lane))
+        with Session(bind=conn) as session:
+            record_admin_action(session, user, "move", batch.id, lane_from=batch.lane,
+                                lane_to=lane)
+            session.commit()
+    _publish(batch.id)
+    return _load(batch.id)
+
+
+def status(batch_id: uuid.UUID | str) -> dict[str, Any]:
+    """For operators: the batch's counters and, independently, its items counted by state."""
+    batch_id = parse_batch_id(batch_id)
+    with get_engine().connect() as conn:
+        state = transitions.read_state(conn, batch_id)
+        if state is None:
+            raise NotFound("There is no batch with that id.")
+        item_states = transitions.count_items_by_status(conn, batch_id)
+    return {
+        "id": str(state.id), "status": state.status, "lane": state.lane, "kind": state.kind,
+        "total": state.total, "counters": state.counters(), "item_states": item_states,
+    }
+
+
+def active_batch_ids() -> list[uuid.UUID]:
+    with get_engine().connect() as conn:
+        return list(conn.execute(
+            select(batch_t.c.id).where(batch_t.c.status.in_(
+                [BatchStatus.queued.value, BatchStatus.running.value]))
+        ).scalars())

@@ -1,0 +1,67 @@
+"""Build the Dramatiq broker from settings.
+
+A RedisBroker in both modes: over the real Redis when REDIS_URL is set, over an
+in-process fakeredis otherwise, so the same Lua scripts and code paths run everywhere.
+Each lane is its own queue (Redis queues have no priorities inside them).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import Retries
+
+from app.redis_client import build_client
+from app.settings import LANES, Settings, get_settings
+
+NAMESPACE = "shortlist"
+
+
+def build_broker(settings: Settings, client=None) -> RedisBroker:
+    broker = RedisBroker(
+        client=client if client is not None else build_client(settings),
+        namespace=NAMESPACE,
+        heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
+        maintenance_chance=settings.broker_maintenance_chance,
+    )
+    # Our own Retries: bounded backoff from settings (Dramatiq's default waits up to 7 days).
+    retries = Retries(
+        max_retries=settings.max_attempts,
+        min_backoff=settings.retry_min_backoff_ms,
+        max_backoff=settings.retry_max_backoff_ms,
+    )
+    broker.middleware[:] = [
+        retries if isinstance(m, Retries) else m for m in broker.middleware
+    ]
+    for lane in LANES:
+        broker.declare_queue(lane)
+    return broker
+
+
+_current: dramatiq.Broker | None = None
+_lock = threading.Lock()
+
+
+def set_broker(broker: dramatiq.Broker | None) -> None:
+    """Make `broker` this process's broker, explicitly (never bound at import).
+
+    Serve, the worker entry point and tests call this; everything else asks get_broker().
+    """
+    global _current
+    with _lock:
+        _current = broker
+        if broker is not None:
+            dramatiq.set_broker(broker)
+
+
+def get_broker() -> dramatiq.Broker:
+    """This process's broker; built from settings on first use if nobody set one."""
+    global _current
+    if _current is None:
+        with _lock:
+            if _current is None:
+                _current = build_broker(get_settings())
+                dramatiq.set_broker(_current)
+    return _current

@@ -1,0 +1,68 @@
+"""Send messages to the broker by actor name: `app` never imports the actors.
+
+Each lane is a queue with its own item actor (actor priority orders what a worker has
+fetched: critical first). Many messages go over one Redis pipeline of the broker's own
+enqueue script, since Dramatiq has no bulk enqueue and one round trip per message caps
+submission at a few thousand per second.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import current_millis
+
+from app.broker import get_broker
+from app.settings import LANES
+
+LANE_PRIORITY = {"critical": 0, "high": 10, "normal": 50, "low": 100}
+FINALIZE_ACTOR = "finalize_batch"
+PIPELINE_CHUNK = 1000
+
+def item_actor_name(lane: str) -> str:
+    return f"process_item_{lane}"
+
+
+def _message(actor_name: str, lane: str, args: tuple) -> dramatiq.Message:
+    return dramatiq.Message(queue_name=lane, actor_name=actor_name, args=args, kwargs={},
+                            options={})
+
+
+def send_items(lane: str, item_ids: Iterable[int]) -> int:
+    """Enqueue one message per item on the lane's queue, pipelined. Raises on broker errors."""
+    if lane not in LANES:
+        raise ValueError(f"unknown lane {lane!r}")
+    messages = [_message(item_actor_name(lane), lane, (item_id,)) for item_id in item_ids]
+    if not messages:
+        return 0
+    broker = get_broker()
+    if not isinstance(broker, RedisBroker):
+        for message in messages:
+            broker.enqueue(message)
+        return len(messages)
+    script = broker.scripts["dispatch"]
+    keys = [broker.namespace]
+    for start in range(0, len(messages), PIPELINE_CHUNK):
+        with broker.client.pipeline(transaction=False) as pipe:
+            for message in messages[start:start + PIPELINE_CHUNK]:
+                redis_id = str(uuid.uuid4())
+                message = message.copy(options={"redis_message_id": redis_id})
+                script(
+                    keys=keys,
+                    args=[
+                        "enqueue", current_millis(), lane, broker.broker_id,
+                        broker.heartbeat_timeout, broker.dead_message_ttl,
+                        0,  # no maintenance inside a bulk send
+                        broker._max_unpack_size(), redis_id, message.encode(),
+                    ],
+                    client=pipe,
+                )
+            pipe.execute()
+    return len(messages)
+
+
+def send_finalize(batch_id: uuid.UUID, lane: str) -> None:
+    get_broker().enqueue(_message(FINALIZE_ACTOR, lane, (str(batch_id),)))

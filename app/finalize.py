@@ -1,0 +1,82 @@
+"""Finalize a finished batch: its summary and, for kinds that have them, its reports.
+
+Idempotent: the finalize message may arrive twice, or come from the lease sweep; a batch
+that is not finished, or already finalized, is left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections import Counter
+
+from sqlalchemy import delete, insert, select, update
+
+from app import events, transitions
+from app.db import get_engine
+from app.kinds import FinishedItem, get_kind
+from app.models import BATCH_FINISHED, Batch, Document, Item, utcnow
+
+log = logging.getLogger("shortlist.finalize")
+batch_t, item_t, document_t = Batch.__table__, Item.__table__, Document.__table__
+
+
+def summarize(batch: dict, items: list[FinishedItem]) -> dict:
+    errors = Counter(i.error for i in items if i.status == "failed" and i.error)
+    started, finished = batch["started_at"], batch["finished_at"]
+    return {
+        "total": len(items),
+        "counts": dict(Counter(i.status for i in items)),
+        "duration_s": round((finished - started).total_seconds(), 3)
+        if started and finished else None,
+        "top_errors": [{"error": e, "count": n} for e, n in errors.most_common(10)],
+    }
+
+
+def finalize_batch(batch_id: uuid.UUID | str) -> bool:
+    """Returns True if it wrote the summary now."""
+    batch_id = batch_id if isinstance(batch_id, uuid.UUID) else uuid.UUID(str(batch_id))
+    engine = get_engine()
+    with engine.connect() as conn:
+        batch = conn.execute(select(batch_t).where(batch_t.c.id == batch_id)).mappings().first()
+        if batch is None or batch["status"] not in BATCH_FINISHED:
+            return False
+        if batch["summary"] is not None:
+            return False
+        items = [FinishedItem(**row) for row in conn.execute(
+            select(item_t.c.seq, item_t.c.name, item_t.c.status, item_t.c.error,
+                   item_t.c.score, item_t.c.result)
+            .where(item_t.c.batch_id == batch_id).order_by(item_t.c.seq)
+        ).mappings()]
+    kind = get_kind(batch["kind"])
+    summary = summarize(dict(batch), items)
+    reports = kind.build_reports(batch["params"], items) if kind.build_reports else []
+    old_reports = [batch["report_csv_id"], batch["report_xlsx_id"]]
+    with engine.begin() as conn:
+        applied = conn.execute(
+            update(batch_t)
+            .where(batch_t.c.id == batch_id, batch_t.c.summary.is_(None),
+                   batch_t.c.status.in_([s.value for s in BATCH_FINISHED]))
+            .values(summary=summary)
+        ).rowcount
+        if not applied:
+            return False  # finalized meanwhile by another delivery
+        report_ids = {}
+        for report in reports:
+            report_ids[report.filename.rsplit(".", 1)[-1]] = conn.execute(
+                insert(document_t).values(
+                    sha256=hashlib.sha256(report.content).hexdigest(), size=len(report.content),
+                    content_type=report.content_type, content=report.content,
+                    created_at=utcnow(),
+                ).returning(document_t.c.id)
+            ).scalar_one()
+        conn.execute(update(batch_t).where(batch_t.c.id == batch_id).values(
+            report_csv_id=report_ids.get("csv"), report_xlsx_id=report_ids.get("xlsx")))
+        stale = [d for d in old_reports if d is not None]
+        if stale:
+            conn.execute(delete(document_t).where(document_t.c.id.in_(stale)))
+        state = transitions.read_state(conn, batch_id)
+    events.publish({**state.event(), "finalized": True})
+    log.info("finalized batch %s: %s", batch_id, summary["counts"])
+    return True

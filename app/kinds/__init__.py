@@ -1,0 +1,89 @@
+"""The work an item does, keyed by the batch's kind.
+
+A new kind of work is one module that registers a `Kind`; the engine (submission,
+dispatch, processing, finalizing) never changes for it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class ItemWork:
+    """What a handler gets: the item, its batch's parameters, and two callables."""
+
+    item_id: int
+    batch_id: uuid.UUID
+    seq: int
+    name: str
+    attempt: int
+    params: dict[str, Any]
+    # Reads the item's document from the database only when the handler needs it.
+    load_document: Callable[[], bytes]
+    # Raises `Cancelled` if the batch was cancelled meanwhile: call it between steps.
+    checkpoint: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    result: dict[str, Any] | None = None
+    # What the shortlist ranks by (higher first); None for kinds that do not rank.
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class FinishedItem:
+    seq: int
+    name: str
+    status: str
+    error: str | None
+    score: float | None
+    result: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    handle: Callable[[ItemWork], ItemResult]
+    # Checks and normalises the batch parameters at submission; raises InvalidInput.
+    validate_params: Callable[[dict[str, Any]], dict[str, Any]]
+    needs_documents: bool = False
+    # Builds the batch's report files (CSV, XLSX, ...) from its finished items.
+    build_reports: Callable[[dict[str, Any], list[FinishedItem]], list[ReportFile]] | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+def get_kind(name: str) -> Kind:
+    _load_builtin()
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise InvalidInput(
+            f"Unknown kind of batch {name!r}: use one of {', '.join(sorted(KINDS))}."
+        ) from None
+
+
+def _load_builtin() -> None:
+    if not KINDS:
+        from app.kinds import noop, resume  # noqa: F401  (they register themselves)

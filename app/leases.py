@@ -1,0 +1,115 @@
+"""The lease sweep: nothing stays stuck when a worker dies or the broker forgets.
+
+- A running item whose lease expired (its worker died or hung) goes back to `queued` and
+  is sent again, or fails once its attempts are used up.
+- Queued items whose message the broker lost are sent again: all of them when Redis lost
+  its data (restarted without persistence, flushed), which the disappearance of a marker
+  key reveals; otherwise only those queued for longer than RESEND_QUEUED_AFTER_S.
+- A finished batch whose finalize message was lost is finalized here.
+
+Re-sending is always safe: a duplicate message finds its item already claimed and is
+skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app import dispatch, transitions
+from app.broker import get_broker
+from app.db import get_engine
+from app.models import BATCH_FINISHED, Batch, utcnow
+from app.outcome import crashed_outcome
+from app.processing import after_persist, persist_outcome, send_or_unqueue
+from app.settings import get_settings
+
+log = logging.getLogger("shortlist.leases")
+EPOCH_KEY = "shortlist:broker-epoch"
+CHUNK = 1000
+batch_t = Batch.__table__
+
+
+@dataclass
+class SweepReport:
+    requeued: int = 0
+    failed: int = 0
+    resent: int = 0
+    finalized: int = 0
+    broker_reset: bool = False
+
+
+def sweep(now: datetime | None = None) -> SweepReport:
+    report = SweepReport()
+    _expired_leases(now or utcnow(), report)
+    _lost_messages(now or utcnow(), report)
+    _unfinalized(now or utcnow(), report)
+    return report
+
+
+def _expired_leases(now: datetime, report: SweepReport) -> None:
+    max_attempts = get_settings().max_attempts
+    while True:
+        with get_engine().connect() as conn:
+            expired = transitions.expired_leases(conn, now, CHUNK)
+        for item_id, attempts, _batch_id in expired:
+            outcome = crashed_outcome(attempts, max_attempts)
+            persisted = persist_outcome(item_id, attempts, outcome, expired_only=True, now=now)
+            if persisted is None:
+                continue  # its worker finished after all, or another sweep got there first
+            after_persist(persisted)
+            if outcome.retry:
+                send_or_unqueue(persisted.state.id, persisted.state.lane, [item_id])
+                report.requeued += 1
+            else:
+                report.failed += 1
+        if len(expired) < CHUNK:
+            return
+
+
+def _lost_messages(now: datetime, report: SweepReport) -> None:
+    client = get_broker().client
+    if client.get(EPOCH_KEY) is None:
+        report.broker_reset = True
+        older_than = None  # Redis lost its data: every queued item's message is gone
+    else:
+        older_than = now - timedelta(seconds=get_settings().resend_queued_after_s)
+    after_id = 0
+    while True:
+        with get_engine().connect() as conn:
+            rows = transitions.queued_items(conn, older_than=older_than, limit=CHUNK,
+                                            after_id=after_id)
+        by_lane: dict[str, list[int]] = defaultdict(list)
+        for item_id, lane in rows:
+            by_lane[lane].append(item_id)
+        for lane, ids in by_lane.items():
+            report.resent += dispatch.send_items(lane, ids)
+            with get_engine().begin() as conn:
+                transitions.touch_queued(conn, ids, now)
+        if len(rows) < CHUNK:
+            break
+        after_id = rows[-1][0]
+    if report.broker_reset:
+        client.set(EPOCH_KEY, now.isoformat())
+        log.warning("broker data was lost (Redis restarted or flushed): re-sent %d queued"
+                    " items", report.resent)
+
+
+def _unfinalized(now: datetime, report: SweepReport) -> None:
+    from app.finalize import finalize_batch
+
+    with get_engine().connect() as conn:
+        ids = conn.execute(
+            select(batch_t.c.id).where(
+                batch_t.c.status.in_([s.value for s in BATCH_FINISHED]),
+                batch_t.c.summary.is_(None),
+                batch_t.c.finished_at < now - timedelta(seconds=30),
+            ).limit(100)
+        ).scalars().all()
+    for batch_id in ids:
+        if finalize_batch(batch_id):
+            report.finalized += 1

@@ -1,0 +1,209 @@
+"""The tables: user, api_token, document, batch, item, audit_event, daily_stats.
+
+States are `StrEnum`s stored as short strings (portable between SQLite and PostgreSQL, no
+database enum types to migrate). Every milestone has its own timestamp column, so history
+needs no extra table. Indexes follow the queries: the dispatcher's "next pending items of a
+batch", the sweeps' "expired leases" and "expired batches", the lists by owner and time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Role(StrEnum):
+    recruiter = "recruiter"
+    admin = "admin"
+    readonly_admin = "readonly_admin"
+
+
+class Plan(StrEnum):
+    free = "free"
+    basic = "basic"
+    premium = "premium"
+    enterprise = "enterprise"
+
+
+class Lane(StrEnum):
+    critical = "critical"
+    high = "high"
+    normal = "normal"
+    low = "low"
+
+
+class BatchStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    cancelling = "cancelling"
+    done = "done"
+    failed = "failed"
+    cancelled = "cancelled"
+    timed_out = "timed_out"
+
+
+BATCH_ACTIVE = (BatchStatus.queued, BatchStatus.running, BatchStatus.cancelling)
+BATCH_FINISHED = (
+    BatchStatus.done, BatchStatus.failed, BatchStatus.cancelled, BatchStatus.timed_out
+)
+
+
+class ItemStatus(StrEnum):
+    pending = "pending"
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+ITEM_TERMINAL = (ItemStatus.done, ItemStatus.failed, ItemStatus.cancelled)
+# Batch counter column for each item state: counters always equal these counts.
+COUNTER = {status: f"n_{status.value}" for status in ItemStatus}
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default=Role.recruiter.value, max_length=16)
+    plan: str = Field(default=Plan.free.value, max_length=16)
+    # None: the plan's quota (a setting) applies.
+    max_items_per_batch: int | None = None
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    password_changed_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    name: str = Field(default="", max_length=100)
+    # SHA-256 of the token: tokens are long random strings, so a fast hash is enough and
+    # lets a lookup by hash use the unique index.
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class Document(SQLModel, table=True):
+    """The bytes of an uploaded file (or a generated report): web and worker share no disk."""
+
+    __tablename__ = "document"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+                                                          autoincrement=True))
+    sha256: str = Field(max_length=64, index=True)
+    size: int
+    content_type: str = Field(default="application/octet-stream", max_length=100)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Batch(SQLModel, table=True):
+    __tablename__ = "batch"
+    __table_args__ = (
+        Index("ix_batch_status_lane", "status", "lane"),
+        Index("ix_batch_owner_created", "owner_id", "created_at"),
+        Index("ix_batch_expires_at", "expires_at"),
+        UniqueConstraint("owner_id", "idempotency_key", name="uq_batch_owner_idempotency"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=32)
+    lane: str = Field(max_length=16)
+    status: str = Field(default=BatchStatus.queued.value, max_length=16)
+    title: str = Field(default="", max_length=200)
+    # The opening (resume kind) or the parameters (noop kind), as given at submission.
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    total: int = 0
+    n_pending: int = 0
+    n_queued: int = 0
+    n_running: int = 0
+    n_done: int = 0
+    n_failed: int = 0
+    n_cancelled: int = 0
+    error: str | None = Field(default=None, max_length=1000)
+    summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    report_csv_id: int | None = Field(default=None, sa_column=Column(
+        BigInteger, nullable=True))
+    report_xlsx_id: int | None = Field(default=None, sa_column=Column(
+        BigInteger, nullable=True))
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    # Set when the batch finishes: when retention cleanup may delete it.
+    expires_at: datetime | None = None
+
+
+class Item(SQLModel, table=True):
+    __tablename__ = "item"
+    __table_args__ = (
+        # The dispatcher's next pending items of a batch, and every per-batch listing.
+        Index("ix_item_batch_status_id", "batch_id", "status", "id"),
+        # The lease sweep and the per-lane overview.
+        Index("ix_item_status_lease", "status", "lease_expires_at"),
+        Index("ix_item_batch_score", "batch_id", "score"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+                                                          autoincrement=True))
+    batch_id: uuid.UUID = Field(foreign_key="batch.id", ondelete="CASCADE")
+    seq: int = 0
+    name: str = Field(default="", max_length=255)
+    document_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    status: str = Field(default=ItemStatus.pending.value, max_length=16)
+    attempts: int = 0
+    lease_expires_at: datetime | None = None
+    worker: str | None = Field(default=None, max_length=100)
+    error: str | None = Field(default=None, max_length=2000)
+    score: float | None = None
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    queued_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, foreign_key="user.id", index=True,
+                                 ondelete="SET NULL")
+    action: str = Field(max_length=64)
+    batch_id: uuid.UUID | None = Field(default=None, index=True)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class DailyStats(SQLModel, table=True):
+    __tablename__ = "daily_stats"
+
+    day: date = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=32)
+    lane: str = Field(primary_key=True, max_length=16)
+    submitted: int = 0
+    done: int = 0
+    failed: int = 0
+    avg_ms: float | None = None
+    p95_ms: float | None = None
+    peak_queue_depth: int = 0

@@ -1,0 +1,71 @@
+"""Decide what an attempt's end means for its item: pure, so it is tested alone.
+
+The worker runs the handler, turns its result or exception into an `Outcome` here, and
+one call in `app.processing` persists it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.errors import DocumentError, InvalidInput, ShortlistError
+from app.models import ItemStatus
+
+
+class Cancelled(Exception):
+    """The batch was cancelled while this item ran (raised at a checkpoint)."""
+
+
+class RetryItem(Exception):
+    """The item went back to `queued`: the Retries middleware sends it again after a backoff."""
+
+
+GENERIC_FAILURE = "Something went wrong while processing this file."
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: ItemStatus
+    error: str | None = None
+    result: dict[str, Any] | None = None
+    score: float | None = None
+
+    @property
+    def retry(self) -> bool:
+        return self.status == ItemStatus.queued
+
+
+def _short(exc: BaseException) -> str:
+    if isinstance(exc, ShortlistError):
+        return exc.message
+    return GENERIC_FAILURE
+
+
+def decide(exc: BaseException | None, attempts: int, max_attempts: int, *,
+           result: dict[str, Any] | None = None, score: float | None = None) -> Outcome:
+    if exc is None:
+        return Outcome(ItemStatus.done, result=result, score=score)
+    if isinstance(exc, Cancelled):
+        return Outcome(ItemStatus.cancelled, error="Cancelled while it was being processed.")
+    # Retrying cannot fix a bad document or bad input: fail at once, with the reason.
+    if isinstance(exc, DocumentError | InvalidInput):
+        return Outcome(ItemStatus.failed, error=exc.message)
+    if attempts < max_attempts:
+        return Outcome(ItemStatus.queued, error=_short(exc))
+    return Outcome(
+        ItemStatus.failed,
+        error=f"{_short(exc)} Gave up after {attempts} attempts.",
+    )
+
+
+def crashed_outcome(attempts: int, max_attempts: int) -> Outcome:
+    """An item whose lease expired: its worker died or hung while processing it."""
+    if attempts < max_attempts:
+        return Outcome(ItemStatus.queued, error="The worker stopped while processing this"
+                       " file; it will be tried again.")
+    return Outcome(
+        ItemStatus.failed,
+        error=f"The worker stopped while processing this file, {attempts} times."
+              " The file may be too complex to process.",
+    )

@@ -1,0 +1,43 @@
+"""Who may do what: the one home of these rules (UI, API, CLI and actors all call them)."""
+
+from __future__ import annotations
+
+from app.errors import NotFound, PermissionDenied
+from app.models import Batch, Role, User
+
+ADMIN_ROLES = (Role.admin.value, Role.readonly_admin.value)
+
+
+def is_admin(user: User) -> bool:
+    """Sees everything (read-only admins too)."""
+    return user.role in ADMIN_ROLES
+
+
+def can_change_anything(user: User) -> bool:
+    return user.role == Role.admin.value
+
+
+def check_active(user: User) -> None:
+    if not user.active:
+        raise PermissionDenied("This account is deactivated.")
+
+
+def check_read(user: User, batch: Batch | None) -> Batch:
+    """A recruiter reads only their own batches; others' look exactly like missing ones."""
+    check_active(user)
+    if batch is None or not (is_admin(user) or batch.owner_id == user.id):
+        raise NotFound("We could not find that screening.")
+    return batch
+
+
+def check_act(user: User, batch: Batch | None) -> Batch:
+    check_read(user, batch)
+    if user.role == Role.readonly_admin.value:
+        raise PermissionDenied("Your account can view everything but change nothing.")
+    return batch
+
+
+def check_admin_action(user: User, what: str) -> None:
+    check_active(user)
+    if not can_change_anything(user):
+        raise PermissionDenied(f"Only an admin can {what}.")

@@ -1,0 +1,180 @@
+"""The worker's path for one item: claim, run the kind's handler, decide, persist, release.
+
+Delivery is at least once, so every step is guarded: a message whose item is not claimable
+(done, cancelled, held by a live lease) is skipped, and persisting an outcome is fenced by
+the attempt number, so a duplicate or late message never counts an item twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dramatiq.middleware import Interrupt, TimeLimitExceeded
+from sqlalchemy import select
+
+from app import dispatch, events, transitions
+from app.db import get_engine
+from app.errors import TransientError
+from app.kinds import ItemWork, get_kind
+from app.models import BATCH_ACTIVE, ITEM_TERMINAL, Document, ItemStatus, utcnow
+from app.outcome import Cancelled, Outcome, RetryItem, decide
+from app.settings import get_settings
+from app.transitions import BatchState
+
+log = logging.getLogger("shortlist.processing")
+document_t = Document.__table__
+batch_t = transitions.batch_t
+
+
+def worker_id() -> str:
+    # Computed per call: a forked worker process has its own pid.
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def retention() -> tuple[timedelta, timedelta]:
+    settings = get_settings()
+    return (timedelta(days=settings.retention_done_days),
+            timedelta(days=settings.retention_failed_days))
+
+
+@dataclass(frozen=True)
+class Persisted:
+    state: BatchState
+    released: list[int]
+
+
+def persist_outcome(item_id: int, attempts: int, outcome: Outcome, *,
+                    expired_only: bool = False, now: datetime | None = None) -> Persisted | None:
+    """Apply an attempt's outcome, move the counters, release the batch's next item.
+
+    One transaction. Returns None when the fence refused it (another attempt owns the
+    item now, or it already ended).
+    """
+    now = now or utcnow()
+    with get_engine().begin() as conn:
+        batch_id = transitions.end_attempt(
+            conn, item_id, attempts, outcome.status, now, error=outcome.error,
+            result=outcome.result, score=outcome.score, expired_only=expired_only,
+        )
+        if batch_id is None:
+            return None
+        released: list[int] = []
+        if outcome.status in ITEM_TERMINAL:
+            # Fairness: each item that ends lets the next one of its batch into the broker.
+            released = transitions.queue_pending(conn, batch_id, 1, now)
+        deltas = {ItemStatus.running: -1, outcome.status: 1,
+                  ItemStatus.pending: -len(released)}
+        deltas[ItemStatus.queued] = deltas.get(ItemStatus.queued, 0) + len(released)
+        state = transitions.move_counters(conn, batch_id, deltas, now, retention=retention())
+    return Persisted(state, released)
+
+
+def after_persist(persisted: Persisted) -> None:
+    """Outside the transaction: send what was released, publish, finalize a finished batch."""
+    state = persisted.state
+    if persisted.released:
+        send_or_unqueue(state.id, state.lane, persisted.released)
+    events.publish(state.event())
+    if state.finished and state.unfinished == 0:
+        try:
+            dispatch.send_finalize(state.id, state.lane)
+        except Exception as exc:  # noqa: BLE001  (the sweep finalizes it later)
+            log.warning("could not send finalize for batch %s: %s", state.id, exc)
+
+
+def send_or_unqueue(batch_id: uuid.UUID, lane: str, item_ids: list[int]) -> int:
+    """Send messages for items just queued; if the broker is down, put them back to pending.
+
+    Nothing is lost either way: pending items are dispatched again by the next top-up.
+    """
+    try:
+        return dispatch.send_items(lane, item_ids)
+    except Exception as exc:  # noqa: BLE001  (redis down, connection reset, ...)
+        log.warning("could not send %d items of batch %s (%s); they wait as pending",
+                    len(item_ids), batch_id, exc)
+        with get_engine().begin() as conn:
+            moved = transitions.unqueue(conn, item_ids)
+            if moved:
+                transitions.move_counters(conn, batch_id, {ItemStatus.queued: -moved,
+                                                           ItemStatus.pending: moved}, utcnow())
+        return 0
+
+
+def _load_document(document_id: int | None) -> bytes:
+    if document_id is None:
+        raise TransientError("This item has no file attached.")
+    with get_engine().connect() as conn:
+        content = conn.execute(
+            select(document_t.c.content).where(document_t.c.id == document_id)
+        ).scalar_one_or_none()
+    if content is None:
+        raise TransientError("The file of this item is missing.")
+    return content
+
+
+def _checkpoint(batch_id: uuid.UUID) -> None:
+    with get_engine().connect() as conn:
+        status = conn.execute(select(batch_t.c.status).where(batch_t.c.id == batch_id)).scalar()
+    if status not in [s.value for s in BATCH_ACTIVE] or status == "cancelling":
+        raise Cancelled()
+
+
+def process_item(item_id: int) -> str:
+    """Run one delivery of an item's message. Returns what happened (for logs and tests).
+
+    Raises RetryItem after putting the item back to `queued`, so that Dramatiq's Retries
+    middleware sends it again after its backoff.
+    """
+    settings = get_settings()
+    now = utcnow()
+    lease = timedelta(seconds=settings.lease_s)
+    with get_engine().begin() as conn:
+        claimed = transitions.claim(conn, item_id, worker_id(), now, lease,
+                                    settings.max_attempts)
+        if claimed is None:
+            return "skipped"
+        item, from_queued = claimed
+        if from_queued:
+            state = transitions.move_counters(
+                conn, item.batch_id, {ItemStatus.queued: -1, ItemStatus.running: 1}, now)
+        else:
+            state = transitions.read_state(conn, item.batch_id)
+    if from_queued and state.n_running == 1 and state.n_done + state.n_failed == 0:
+        events.publish(state.event())  # the batch just started
+
+    kind = get_kind(state.kind)
+    work = ItemWork(
+        item_id=item.item_id, batch_id=item.batch_id, seq=item.seq, name=item.name,
+        attempt=item.attempts, params=state.params,
+        load_document=lambda: _load_document(item.document_id),
+        checkpoint=lambda: _checkpoint(item.batch_id),
+    )
+    try:
+        result = kind.handle(work)
+    except TimeLimitExceeded:
+        outcome = decide(TransientError(
+            f"Processing took longer than {settings.item_time_limit_s} seconds."),
+            item.attempts, settings.max_attempts)
+    except Interrupt:
+        # The worker is shutting down: hand the item back without spending an attempt.
+        outcome = Outcome(ItemStatus.queued, error=None)
+    except Exception as exc:  # noqa: BLE001  (every failure becomes an outcome)
+        if not isinstance(exc, Cancelled | TransientError):
+            log.exception("item %s failed", item_id)
+        outcome = decide(exc, item.attempts, settings.max_attempts)
+    else:
+        outcome = decide(None, item.attempts, settings.max_attempts,
+                         result=result.result, score=result.score)
+
+    persisted = persist_outcome(item.item_id, item.attempts, outcome)
+    if persisted is None:
+        return "lost-lease"
+    after_persist(persisted)
+    if outcome.retry:
+        raise RetryItem(outcome.error or "retry")
+    return outcome.status.value

@@ -1,0 +1,180 @@
+"""Every setting, read once from the environment by pydantic-settings.
+
+Each field is an environment variable of the same name in upper case (`DATABASE_URL`,
+`DISPATCH_WINDOW`, ...). The README's table lists them all; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LANES: tuple[str, ...] = ("critical", "high", "normal", "low")
+PLANS: tuple[str, ...] = ("free", "basic", "premium", "enterprise")
+# A user's plan picks the lane their batches go to by default (DESIGN: "Lane").
+PLAN_LANE: dict[str, str] = {
+    "enterprise": "critical",
+    "premium": "high",
+    "basic": "normal",
+    "free": "low",
+}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the URL forms hosts hand out and pick the psycopg 3 driver for PostgreSQL."""
+    url = url.strip()
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    if url.startswith(("postgresql+psycopg://", "sqlite://")):
+        return url
+    raise ValueError(
+        "DATABASE_URL must start with postgres://, postgresql:// or sqlite:///"
+        f" (got {url.split(':', 1)[0]!r})"
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    # --- Where things live -------------------------------------------------------------
+    database_url: str | None = Field(
+        None, description="PostgreSQL or SQLite URL; unset: SQLite in DATA_DIR (embedded mode)."
+    )
+    redis_url: str | None = Field(
+        None, description="redis:// or rediss:// URL; unset: an in-process broker (embedded)."
+    )
+    redis_tls_verify: bool = Field(
+        True, description="Verify the certificate of a rediss:// server (hosts with a"
+        " self-signed certificate need false)."
+    )
+    data_dir: Path = Field(Path("data"), description="Folder for the SQLite file and the"
+                           " generated secret in embedded mode.")
+    host: str = Field("0.0.0.0", description="Address the web process listens on.")
+    port: int = Field(8080, description="Port the web process listens on.")
+    storage_secret: str | None = Field(
+        None, description="Signs session cookies. Required outside embedded mode."
+    )
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    # --- Database pool -----------------------------------------------------------------
+    db_pool_size: int = Field(5, ge=1, description="Connections kept per process.")
+    db_max_overflow: int = Field(10, ge=0, description="Extra connections under load.")
+
+    # --- Broker ------------------------------------------------------------------------
+    # Dramatiq's defaults (60 s heartbeat, maintenance 1 in 1000 calls) left a killed
+    # worker's messages stranded for ~18 minutes; these bring them back in seconds.
+    broker_heartbeat_timeout_ms: int = Field(
+        20_000, ge=5_000, description="A worker silent this long is dead; its messages return."
+    )
+    broker_maintenance_chance: int = Field(
+        50_000, ge=1, le=1_000_000,
+        description="Per million broker calls, how many also run queue maintenance.",
+    )
+
+    # --- Dispatch and processing -------------------------------------------------------
+    dispatch_window: int = Field(
+        100, ge=1, description="Most items of one batch in the broker at once (fairness)."
+    )
+    max_attempts: int = Field(3, ge=1, description="Tries per item before it fails.")
+    retry_min_backoff_ms: int = Field(1_000, ge=0, description="First retry delay.")
+    retry_max_backoff_ms: int = Field(300_000, ge=0, description="Longest retry delay.")
+    item_time_limit_s: int = Field(120, ge=1, description="Longest one item may run.")
+    lease_margin_s: int = Field(
+        30, ge=1, description="A running item's lease is the time limit plus this margin."
+    )
+    batch_timeout_s: int = Field(6 * 3600, ge=60, description="Longest a batch may run.")
+
+    # --- Limits and quotas -------------------------------------------------------------
+    max_file_bytes: int = Field(10 * 1024 * 1024, ge=1, description="Largest single file.")
+    max_files_per_upload: int = Field(1_000, ge=1, description="Most files in one submission.")
+    max_upload_bytes: int = Field(
+        200 * 1024 * 1024, ge=1, description="Largest total size of one submission."
+    )
+    zip_max_entries: int = Field(1_000, ge=1, description="Most files inside one ZIP.")
+    zip_max_ratio: float = Field(100.0, gt=1, description="Largest compression ratio in a ZIP.")
+    extract_time_limit_s: float = Field(20.0, gt=0, description="Longest text extraction.")
+    quota_free: int = Field(50, ge=1, description="Most items per batch on the free plan.")
+    quota_basic: int = Field(500, ge=1, description="... on the basic plan.")
+    quota_premium: int = Field(2_000, ge=1, description="... on the premium plan.")
+    quota_enterprise: int = Field(50_000, ge=1, description="... on the enterprise plan.")
+
+    # --- Housekeeping ------------------------------------------------------------------
+    retention_done_days: int = Field(7, ge=1, description="Keep done and cancelled batches.")
+    retention_failed_days: int = Field(
+        30, ge=1, description="Keep failed and timed-out batches."
+    )
+    sweep_interval_s: int = Field(15, ge=1, description="Lease sweep interval.")
+    top_up_interval_s: int = Field(10, ge=1, description="Dispatch top-up interval.")
+    resend_queued_after_s: int = Field(
+        900, ge=10, description="Re-send a queued item's message after it waited this long"
+        " (a safety net; duplicates are skipped)."
+    )
+
+    # --- Embedded mode -----------------------------------------------------------------
+    embedded_worker_threads: int = Field(
+        4, ge=1, description="Worker threads inside `python -m app serve`."
+    )
+
+    @field_validator("database_url", "redis_url", "storage_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        return None if value is None else normalize_database_url(value)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip().startswith(("redis://", "rediss://")):
+            raise ValueError("REDIS_URL must start with redis:// or rediss://")
+        return value.strip() if value else value
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> Settings:
+        if self.retry_max_backoff_ms < self.retry_min_backoff_ms:
+            raise ValueError("RETRY_MAX_BACKOFF_MS must be at least RETRY_MIN_BACKOFF_MS")
+        return self
+
+    # --- Derived -----------------------------------------------------------------------
+    @property
+    def embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.redis_url is None
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'shortlist.db').resolve()}"
+
+    @property
+    def lease_s(self) -> int:
+        return self.item_time_limit_s + self.lease_margin_s
+
+    def quota_for(self, plan: str) -> int:
+        return int(getattr(self, f"quota_{plan}"))
+
+    @property
+    def dialect(self) -> Literal["postgresql", "sqlite"]:
+        return "sqlite" if self.sqlalchemy_url.startswith("sqlite") else "postgresql"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment)."""
+    get_settings.cache_clear()

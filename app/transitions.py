@@ -1,0 +1,336 @@
+"""Every state transition of items and batches, as guarded statements.
+
+Each function names the states it accepts in its WHERE clause and refuses the rest, so a
+duplicate message, a late worker or a concurrent cancel simply finds nothing to change.
+Batch counters move in the same transaction as the items they count, by increments
+(never a recount), so `n_<state>` always equals the number of items in that state.
+
+All functions take an open connection inside a transaction; the caller commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy.engine import Connection
+
+from app.models import (
+    BATCH_ACTIVE,
+    BatchStatus,
+    Batch,
+    Item,
+    ItemStatus,
+)
+
+item_t = Item.__table__
+batch_t = Batch.__table__
+
+_COUNTERS = ("n_pending", "n_queued", "n_running", "n_done", "n_failed", "n_cancelled")
+_BATCH_COLUMNS = (
+    batch_t.c.id, batch_t.c.owner_id, batch_t.c.kind, batch_t.c.lane, batch_t.c.status,
+    batch_t.c.total, *(batch_t.c[c] for c in _COUNTERS), batch_t.c.params,
+)
+
+
+@dataclass(frozen=True)
+class BatchState:
+    """A batch's status and counters right after a transition: what events carry."""
+
+    id: uuid.UUID
+    owner_id: int
+    kind: str
+    lane: str
+    status: str
+    total: int
+    n_pending: int
+    n_queued: int
+    n_running: int
+    n_done: int
+    n_failed: int
+    n_cancelled: int
+    params: dict[str, Any]
+
+    @property
+    def unfinished(self) -> int:
+        return self.n_pending + self.n_queued + self.n_running
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in BATCH_ACTIVE
+
+    def counters(self) -> dict[str, int]:
+        return {c[2:]: getattr(self, c) for c in _COUNTERS}
+
+    def event(self) -> dict[str, Any]:
+        return {
+            "batch_id": str(self.id), "owner_id": self.owner_id, "status": self.status,
+            "lane": self.lane, "total": self.total, "counts": self.counters(),
+        }
+
+
+def _state(row) -> BatchState:
+    return BatchState(**dict(row._mapping))
+
+
+@dataclass(frozen=True)
+class Claimed:
+    item_id: int
+    batch_id: uuid.UUID
+    attempts: int
+    name: str
+    document_id: int | None
+    seq: int
+
+
+def _final_status(current, after: dict[str, Any]):
+    """The status a batch takes when its last unfinished item ends.
+
+    `after` maps counter names to SQL expressions of their new values: `done` counts its
+    failures; `failed` means every item failed.
+    """
+    return case(
+        (current == BatchStatus.cancelling.value, BatchStatus.cancelled.value),
+        (and_(after["n_done"] == 0, after["n_cancelled"] == 0, after["n_failed"] > 0),
+         BatchStatus.failed.value),
+        (and_(after["n_done"] == 0, after["n_failed"] == 0, after["n_cancelled"] > 0),
+         BatchStatus.cancelled.value),
+        else_=BatchStatus.done.value,
+    )
+
+
+def move_counters(
+    conn: Connection,
+    batch_id: uuid.UUID,
+    deltas: dict[ItemStatus, int],
+    now: datetime,
+    *,
+    retention: tuple[timedelta, timedelta] | None = None,
+    set_status: BatchStatus | None = None,
+    reopen: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> BatchState:
+    """Apply counter deltas to a batch and settle its status; one UPDATE ... RETURNING.
+
+    While the batch is active (or `reopen`), `set_status` replaces its status; when no
+    item is left unfinished it takes its final status, and `retention` (done/cancelled,
+    failed) sets when cleanup may delete it. A finished batch keeps its status.
+    """
+    after = {c: batch_t.c[c] for c in _COUNTERS}
+    for status, delta in deltas.items():
+        if delta:
+            after[f"n_{status.value}"] = batch_t.c[f"n_{status.value}"] + delta
+    unfinished = after["n_pending"] + after["n_queued"] + after["n_running"]
+    old = batch_t.c.status
+    active = literal(True) if reopen else old.in_([s.value for s in BATCH_ACTIVE])
+    current = literal(set_status.value) if set_status else old
+    ends = and_(active, unfinished == 0)
+    final = _final_status(current, after)
+    values: dict[str, Any] = {c: v for c, v in after.items() if v is not batch_t.c[c]}
+    values["status"] = case(
+        (~active, old),
+        (unfinished == 0, final),
+        (and_(current == BatchStatus.queued.value,
+              after["n_running"] + after["n_done"] + after["n_failed"] > 0),
+         BatchStatus.running.value),
+        else_=current,
+    )
+    values["finished_at"] = case((ends, literal(now, batch_t.c.finished_at.type)),
+                                 else_=batch_t.c.finished_at)
+    if retention is not None:
+        keep_done, keep_failed = retention
+        values["expires_at"] = case(
+            (ends, case(
+                (final == BatchStatus.failed.value,
+                 literal(now + keep_failed, batch_t.c.expires_at.type)),
+                else_=literal(now + keep_done, batch_t.c.expires_at.type))),
+            else_=batch_t.c.expires_at,
+        )
+    if deltas.get(ItemStatus.running, 0) > 0:
+        values["started_at"] = func.coalesce(batch_t.c.started_at,
+                                             literal(now, batch_t.c.started_at.type))
+    values.update(extra or {})
+    row = conn.execute(
+        update(batch_t).where(batch_t.c.id == batch_id).values(**values)
+        .returning(*_BATCH_COLUMNS)
+    ).one()
+    return _state(row)
+
+
+def read_state(conn: Connection, batch_id: uuid.UUID) -> BatchState | None:
+    row = conn.execute(select(*_BATCH_COLUMNS).where(batch_t.c.id == batch_id)).first()
+    return _state(row) if row else None
+
+
+# --- Items ---------------------------------------------------------------------------
+
+
+def queue_pending(conn: Connection, batch_id: uuid.UUID, limit: int, now: datetime) -> list[int]:
+    """pending -> queued for up to `limit` items of a batch, oldest first. Returns their ids."""
+    if limit <= 0:
+        return []
+    next_ids = (
+        select(item_t.c.id)
+        .where(item_t.c.batch_id == batch_id, item_t.c.status == ItemStatus.pending.value)
+        .order_by(item_t.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        update(item_t)
+        .where(item_t.c.id.in_(next_ids), item_t.c.status == ItemStatus.pending.value)
+        .values(status=ItemStatus.queued.value, queued_at=now)
+        .returning(item_t.c.id)
+    ).all()
+    return sorted(r[0] for r in rows)
+
+
+def unqueue(conn: Connection, item_ids: Sequence[int]) -> int:
+    """queued -> pending (their messages could not be sent). Returns how many moved."""
+    if not item_ids:
+        return 0
+    result = conn.execute(
+        update(item_t)
+        .where(item_t.c.id.in_(list(item_ids)), item_t.c.status == ItemStatus.queued.value)
+        .values(status=ItemStatus.pending.value, queued_at=None)
+    )
+    return result.rowcount
+
+
+def claim(conn: Connection, item_id: int, worker: str, now: datetime, lease: timedelta,
+          max_attempts: int) -> tuple[Claimed, bool] | None:
+    """queued -> running, or re-claim a running item whose lease expired.
+
+    Returns the claimed item and whether it came from `queued` (the counters move only
+    then), or None when this message must be skipped: the item is done, cancelled,
+    held by a live lease, or out of attempts (the lease sweep fails it).
+    """
+    returning = (item_t.c.id, item_t.c.batch_id, item_t.c.attempts, item_t.c.name,
+                 item_t.c.document_id, item_t.c.seq)
+    values = dict(status=ItemStatus.running.value, attempts=item_t.c.attempts + 1,
+                  started_at=now, lease_expires_at=now + lease, worker=worker)
+    row = conn.execute(
+        update(item_t)
+        .where(item_t.c.id == item_id, item_t.c.status == ItemStatus.queued.value)
+        .values(**values).returning(*returning)
+    ).first()
+    from_queued = row is not None
+    if row is None:
+        row = conn.execute(
+            update(item_t)
+            .where(item_t.c.id == item_id, item_t.c.status == ItemStatus.running.value,
+                   item_t.c.lease_expires_at < now, item_t.c.attempts < max_attempts)
+            .values(**values).returning(*returning)
+        ).first()
+    if row is None:
+        return None
+    return Claimed(*row), from_queued
+
+
+def end_attempt(
+    conn: Connection,
+    item_id: int,
+    attempts: int,
+    status: ItemStatus,
+    now: datetime,
+    *,
+    error: str | None = None,
+    result: dict[str, Any] | None = None,
+    score: float | None = None,
+    expired_only: bool = False,
+) -> uuid.UUID | None:
+    """running -> done | failed | cancelled | queued (a retry), fenced by the attempt number.
+
+    The fence (`attempts`) makes a late worker whose lease was taken over find nothing to
+    change. `expired_only` is the lease sweep's guard. Returns the batch id, or None.
+    """
+    conditions = [item_t.c.id == item_id, item_t.c.status == ItemStatus.running.value,
+                  item_t.c.attempts == attempts]
+    if expired_only:
+        conditions.append(item_t.c.lease_expires_at < now)
+    values: dict[str, Any] = {"status": status.value, "lease_expires_at": None}
+    if status == ItemStatus.queued:
+        values.update(error=error, queued_at=now)
+    else:
+        values.update(finished_at=now, error=error, result=result, score=score)
+    row = conn.execute(
+        update(item_t).where(*conditions).values(**values).returning(item_t.c.batch_id)
+    ).first()
+    return row[0] if row else None
+
+
+def cancel_waiting(conn: Connection, batch_id: uuid.UUID, now: datetime, reason: str) -> dict:
+    """pending and queued items of a batch -> cancelled. Returns counts by former state."""
+    moved: dict[ItemStatus, int] = {}
+    for status in (ItemStatus.pending, ItemStatus.queued):
+        moved[status] = conn.execute(
+            update(item_t)
+            .where(item_t.c.batch_id == batch_id, item_t.c.status == status.value)
+            .values(status=ItemStatus.cancelled.value, finished_at=now, error=reason)
+        ).rowcount
+    return moved
+
+
+def reset_for_retry(conn: Connection, batch_id: uuid.UUID, statuses: Sequence[ItemStatus],
+                    item_ids: Sequence[int] | None = None) -> dict[ItemStatus, int]:
+    """failed (and cancelled) -> pending with fresh attempts. Returns counts by former state."""
+    moved: dict[ItemStatus, int] = {}
+    for status in statuses:
+        conditions = [item_t.c.batch_id == batch_id, item_t.c.status == status.value]
+        if item_ids is not None:
+            conditions.append(item_t.c.id.in_(list(item_ids)))
+        moved[status] = conn.execute(
+            update(item_t).where(*conditions).values(
+                status=ItemStatus.pending.value, attempts=0, finished_at=None,
+                started_at=None, queued_at=None, lease_expires_at=None, worker=None,
+                result=None, score=None,
+            )
+        ).rowcount
+    return moved
+
+
+def expired_leases(conn: Connection, now: datetime, limit: int) -> list[tuple[int, int, uuid.UUID]]:
+    """Running items whose lease expired: (item id, attempts, batch id)."""
+    rows = conn.execute(
+        select(item_t.c.id, item_t.c.attempts, item_t.c.batch_id)
+        .where(item_t.c.status == ItemStatus.running.value, item_t.c.lease_expires_at < now)
+        .order_by(item_t.c.lease_expires_at)
+        .limit(limit)
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def queued_items(conn: Connection, *, older_than: datetime | None, limit: int,
+                 after_id: int = 0) -> list[tuple[int, str]]:
+    """Queued items (id, lane), oldest id first: the resend candidates."""
+    conditions = [item_t.c.status == ItemStatus.queued.value, item_t.c.id > after_id]
+    if older_than is not None:
+        conditions.append(or_(item_t.c.queued_at.is_(None), item_t.c.queued_at < older_than))
+    rows = conn.execute(
+        select(item_t.c.id, batch_t.c.lane)
+        .join(batch_t, batch_t.c.id == item_t.c.batch_id)
+        .where(*conditions).order_by(item_t.c.id).limit(limit)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def touch_queued(conn: Connection, item_ids: Sequence[int], now: datetime) -> None:
+    if item_ids:
+        conn.execute(update(item_t).where(item_t.c.id.in_(list(item_ids)),
+                                          item_t.c.status == ItemStatus.queued.value)
+                     .values(queued_at=now))
+
+
+def count_items_by_status(conn: Connection, batch_id: uuid.UUID) -> dict[str, int]:
+    rows = conn.execute(
+        select(item_t.c.status, func.count()).where(item_t.c.batch_id == batch_id)
+        .group_by(item_t.c.status)
+    ).all()
+    counts = {s.value: 0 for s in ItemStatus}
+    counts.update({status: n for status, n in rows})
+    return counts

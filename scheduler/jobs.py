@@ -1,0 +1,42 @@
+"""The housekeeping jobs: each wires one `app` function to an interval from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, is_dataclass
+from typing import Any
+
+from app import batches, leases
+from app.settings import Settings
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[[], Any]
+    interval_s: int
+
+
+def top_up() -> dict[str, int]:
+    """Safety net: any active batch with room in its window gets its next items sent."""
+    sent = sum(batches.dispatch_batch(batch_id) for batch_id in batches.active_batch_ids())
+    return {"sent": sent}
+
+
+def lease_sweep() -> dict[str, Any]:
+    return asdict(leases.sweep())
+
+
+def jobs(settings: Settings) -> list[Job]:
+    return [
+        Job("lease_sweep", lease_sweep, settings.sweep_interval_s),
+        Job("top_up", top_up, settings.top_up_interval_s),
+    ]
+
+
+def describe(result: Any) -> str:
+    if is_dataclass(result):
+        result = asdict(result)
+    if isinstance(result, dict):
+        return " ".join(f"{k}={v}" for k, v in result.items())
+    return str(result)
