@@ -3,7 +3,9 @@
 Redis pub/sub carries them: the real server when REDIS_URL is set, the in-process
 fakeredis in embedded mode; one interface, the same code. An event is small (batch id,
 owner, status, counts): a listener that missed some simply shows the next one, and pages
-read the database once when they open.
+read the database once when they open. Workers publish after their own commits, so two
+events of one batch may arrive swapped: each carries absolute counts, and a listener keeps
+the most advanced.
 """
 
 from __future__ import annotations

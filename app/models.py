@@ -13,8 +13,12 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+# BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY auto-increments.
+BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
 def utcnow() -> datetime:
@@ -106,7 +110,7 @@ class Document(SQLModel, table=True):
 
     __tablename__ = "document"
 
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True,
                                                           autoincrement=True))
     sha256: str = Field(max_length=64, index=True)
     size: int
@@ -164,7 +168,7 @@ class Item(SQLModel, table=True):
         Index("ix_item_batch_score", "batch_id", "score"),
     )
 
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True,
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True,
                                                           autoincrement=True))
     batch_id: uuid.UUID = Field(foreign_key="batch.id", ondelete="CASCADE")
     seq: int = 0

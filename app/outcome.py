@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dramatiq import Retry
+
 from app.errors import DocumentError, InvalidInput, ShortlistError
 from app.models import ItemStatus
 
@@ -17,8 +19,11 @@ class Cancelled(Exception):
     """The batch was cancelled while this item ran (raised at a checkpoint)."""
 
 
-class RetryItem(Exception):
-    """The item went back to `queued`: the Retries middleware sends it again after a backoff."""
+class RetryItem(Retry):
+    """The item went back to `queued`: the Retries middleware sends it again after a backoff.
+
+    A `dramatiq.Retry`, so the worker does not log it as an unhandled error.
+    """
 
 
 GENERIC_FAILURE = "Something went wrong while processing this file."

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app import dispatch, events, transitions
 from app.db import get_engine
-from app.errors import TransientError
+from app.errors import ShortlistError, TransientError
 from app.kinds import ItemWork, get_kind
 from app.models import BATCH_ACTIVE, ITEM_TERMINAL, Document, ItemStatus, utcnow
 from app.outcome import Cancelled, Outcome, RetryItem, decide
@@ -164,8 +164,8 @@ def process_item(item_id: int) -> str:
         # The worker is shutting down: hand the item back without spending an attempt.
         outcome = Outcome(ItemStatus.queued, error=None)
     except Exception as exc:  # noqa: BLE001  (every failure becomes an outcome)
-        if not isinstance(exc, Cancelled | TransientError):
-            log.exception("item %s failed", item_id)
+        if not isinstance(exc, Cancelled | ShortlistError):
+            log.exception("item %s failed unexpectedly", item_id)
         outcome = decide(exc, item.attempts, settings.max_attempts)
     else:
         outcome = decide(None, item.attempts, settings.max_attempts,

@@ -173,17 +173,21 @@ def queue_pending(conn: Connection, batch_id: uuid.UUID, limit: int, now: dateti
     """pending -> queued for up to `limit` items of a batch, oldest first. Returns their ids."""
     if limit <= 0:
         return []
+    # A materialized CTE: as a plain IN (subquery), PostgreSQL may re-run the locking
+    # subquery and update far more than `limit` rows.
     next_ids = (
         select(item_t.c.id)
         .where(item_t.c.batch_id == batch_id, item_t.c.status == ItemStatus.pending.value)
         .order_by(item_t.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
+        .cte("next_items")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     rows = conn.execute(
         update(item_t)
-        .where(item_t.c.id.in_(next_ids), item_t.c.status == ItemStatus.pending.value)
+        .where(item_t.c.id.in_(select(next_ids.c.id)),
+               item_t.c.status == ItemStatus.pending.value)
         .values(status=ItemStatus.queued.value, queued_at=now)
         .returning(item_t.c.id)
     ).all()

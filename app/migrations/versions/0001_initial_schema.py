@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('day', 'kind', 'lane')
     )
     op.create_table('document',
-    sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
@@ -125,7 +125,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_batch_status_lane', ['status', 'lane'], unique=False)
 
     op.create_table('item',
-    sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('batch_id', sa.Uuid(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),

@@ -1,0 +1,184 @@
+"""Delivery under trouble: fairness, priority, cancel mid-batch, lost messages, dead workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import select, update
+
+from app import batches, leases, processing
+from app.db import get_engine
+from app.models import Item, utcnow
+from tests.conftest import REPO, subprocess_env, wait_until
+from tests.engine.helpers import (
+    assert_counters_match_items,
+    items,
+    load,
+    make_user,
+    submit_noop,
+    wait_finished,
+)
+
+item_t = Item.__table__
+
+
+@pytest.mark.slow
+def test_a_small_batch_is_not_stuck_behind_a_big_one(stack):
+    user = make_user()
+    big = submit_noop(user, 2000, sleep_ms=2, lane="normal")
+    with stack.worker(threads=1):
+        wait_until(lambda: load(big.id).n_done >= 10, message="the big batch to start")
+        small = submit_noop(user, 5, lane="normal")
+        wait_finished(small.id, timeout=120)
+        big_done = load(big.id).n_done
+    print(f"\nbig batch done when the small one finished: {big_done} of 2000")
+    assert big_done < 500
+
+
+def test_critical_items_overtake_a_low_backlog(stack_factory):
+    stack = stack_factory(DISPATCH_WINDOW=1000)
+    admin = make_user(role="admin")
+    backlog = submit_noop(admin, 300, sleep_ms=5, lane="low")
+    urgent = submit_noop(admin, 60, sleep_ms=10, lane="critical")
+    with stack.worker(threads=2):
+        wait_finished(urgent.id, timeout=60)
+        low_done = load(backlog.id).n_done
+    print(f"\nlow items done when the critical batch finished: {low_done}")
+    # Only what the worker had fetched from `low` while it waited for more critical
+    # messages; taking turns between the queues would have done about 60.
+    assert low_done <= 20
+
+
+def test_cancel_mid_batch_starts_nothing_new(stack):
+    user = make_user()
+    batch = submit_noop(user, 200, sleep_ms=30)
+    with stack.worker(threads=4):
+        wait_until(lambda: load(batch.id).n_done >= 10, message="some items to finish")
+        batches.cancel(user, batch.id)
+        with get_engine().connect() as conn:
+            allowed = set(conn.execute(select(item_t.c.id).where(
+                item_t.c.batch_id == batch.id, item_t.c.status.in_(["running", "done"]))
+            ).scalars())
+        final = wait_finished(batch.id)
+    done = {i.id for i in items(batch.id) if i.status == "done"}
+    assert final.status == "cancelled"
+    assert done <= allowed, f"started after cancel: {sorted(done - allowed)}"
+    counters = assert_counters_match_items(batch.id)
+    assert counters["done"] + counters["cancelled"] == 200
+
+
+def test_lost_messages_after_a_redis_flush_are_resent(stack_factory):
+    stack = stack_factory(DISPATCH_WINDOW=50)
+    leases.sweep()  # the marker key exists from here on
+    user = make_user()
+    batch = submit_noop(user, 300, sleep_ms=2)
+    with stack.worker(threads=4):
+        wait_until(lambda: load(batch.id).n_done >= 20, message="some items to finish")
+        stack.broker.client.flushall()
+        time.sleep(0.5)
+        stuck = load(batch.id)
+        assert stuck.n_queued > 0
+        report = leases.sweep()
+        assert report.broker_reset is True and report.resent > 0
+        final = wait_finished(batch.id, timeout=120)
+    assert final.status == "done"
+    assert assert_counters_match_items(batch.id)["done"] == 300
+    assert leases.sweep().broker_reset is False
+
+
+def test_expired_leases_are_requeued_then_failed(stack_factory):
+    stack_factory(MAX_ATTEMPTS=2)
+    user = make_user()
+    batch = submit_noop(user, 2)
+    a, b = items(batch.id)
+    from datetime import timedelta
+
+    from app import transitions
+    from app.models import ItemStatus
+
+    def claim_and_expire(item_id):
+        with get_engine().begin() as conn:
+            transitions.claim(conn, item_id, "dead:1", utcnow(), timedelta(seconds=60), 2)
+            transitions.move_counters(conn, batch.id, {ItemStatus.queued: -1,
+                                                       ItemStatus.running: 1}, utcnow())
+            conn.execute(update(item_t).where(item_t.c.id == item_id).values(
+                lease_expires_at=utcnow() - timedelta(seconds=1)))
+
+    claim_and_expire(a.id)
+    claim_and_expire(b.id)
+    report = leases.sweep()
+    assert (report.requeued, report.failed) == (2, 0)
+    assert {i.status for i in items(batch.id)} == {"queued"}
+    assert items(batch.id)[0].error.startswith("The worker stopped while processing this file")
+    # The second death uses the last attempt: the item fails with a clear reason.
+    assert processing.process_item(a.id) == "done"
+    claim_and_expire(b.id)
+    report = leases.sweep()
+    assert (report.requeued, report.failed) == (0, 1)
+    failed = items(batch.id)[1]
+    assert failed.status == "failed" and failed.attempts == 2
+    assert failed.error == ("The worker stopped while processing this file, 2 times."
+                            " The file may be too complex to process.")
+    assert load(batch.id).status == "done"
+    assert_counters_match_items(batch.id)
+
+
+def _start_worker(env: dict, threads: int = 4) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "dramatiq", "actors.worker", "--processes", "1",
+         "--threads", str(threads)],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+@pytest.mark.integration
+@pytest.mark.chaos
+@pytest.mark.slow
+def test_sigkilled_worker_process_another_worker_finishes(pg_stack):
+    settings = dict(ITEM_TIME_LIMIT_S=3, LEASE_MARGIN_S=2, BROKER_HEARTBEAT_TIMEOUT_MS=5000,
+                    BROKER_MAINTENANCE_CHANCE=200000, DISPATCH_WINDOW=40)
+    stack = pg_stack(**settings)
+    env = subprocess_env(DATABASE_URL=stack.settings.database_url,
+                         REDIS_URL=stack.settings.redis_url, **settings)
+    user = make_user()
+    batch = submit_noop(user, 300, sleep_ms=20)
+    first = _start_worker(env)
+    second = None
+    try:
+        wait_until(lambda: load(batch.id).n_done >= 30, timeout=60, message="progress")
+        victims = _children(first.pid)
+        assert victims, "the dramatiq CLI should run its worker in a child process"
+        running_before = load(batch.id).n_running
+        os.kill(victims[0], signal.SIGKILL)
+        killed_at = time.monotonic()
+        first.wait(timeout=30)  # the CLI stops the others and exits when a child dies
+        second = _start_worker(env)
+
+        def finished_with_sweeps():
+            leases.sweep()
+            batches_done = load(batch.id)
+            return batches_done.status == "done" and batches_done
+
+        final = wait_until(finished_with_sweeps, timeout=120, interval=1.0,
+                           message="the batch to finish on the second worker")
+        print(f"\nkilled with {running_before} running; recovered and finished"
+              f" {time.monotonic() - killed_at:.1f}s later")
+    finally:
+        for proc in (first, second):
+            if proc and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+    assert assert_counters_match_items(batch.id)["done"] == 300
+    assert final.n_done == 300
+    assert all(i.status == "done" and i.attempts <= 2 for i in items(batch.id))
