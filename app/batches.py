@@ -23,7 +23,6 @@ from app.db import get_engine
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded, TooLarge
 from app.kinds import get_kind
 from app.models import (
-    BATCH_ACTIVE,
     BATCH_FINISHED,
     Batch,
     BatchStatus,
@@ -36,6 +35,7 @@ from app.models import (
 from app.permissions import check_act, check_active, check_admin_action, check_read, is_admin
 from app.processing import Persisted, after_persist, retention, send_or_unqueue
 from app.settings import LANES, PLAN_LANE, get_settings
+from app.units import human_size
 
 item_t = Item.__table__
 batch_t = Batch.__table__
@@ -56,9 +56,6 @@ def clean_name(name: str, fallback: str) -> str:
     name = _CONTROL.sub("", name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     return (name or fallback)[:255]
 
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.0f} MB"
 
 
 def parse_batch_id(batch_id: uuid.UUID | str) -> uuid.UUID:
@@ -120,7 +117,7 @@ def submit(
         if spec.needs_documents and not it.content:
             raise InvalidInput(f"{name} is empty.")
         if it.content is not None and len(it.content) > settings.max_file_bytes:
-            raise TooLarge(f"{name} is larger than the {_mb(settings.max_file_bytes)} limit.")
+            raise TooLarge(f"{name} is larger than the {human_size(settings.max_file_bytes)} limit.")
     title = _CONTROL.sub(" ", title or "").strip()[:200] or params.get("title", "")[:200]
     if idempotency_key is not None:
         idempotency_key = idempotency_key.strip()[:200] or None
@@ -216,7 +213,7 @@ def cancel(user: User, batch_id: uuid.UUID | str) -> Batch:
     now = utcnow()
     with get_engine().begin() as conn:
         # Items first, then the batch row: the same lock order as a finishing worker.
-        moved = transitions.cancel_waiting(conn, batch.id, now, "Cancelled before it started.")
+        moved = transitions.cancel_items(conn, batch.id, now, "Cancelled before it started.")
         state = transitions.move_counters(
             conn, batch.id,
             {ItemStatus.pending: -moved[ItemStatus.pending],

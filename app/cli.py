@@ -86,7 +86,12 @@ def cmd_submit(args: argparse.Namespace) -> int:
         if not args.opening:
             raise ShortlistError("A resume screening needs --opening FILE.json.")
         params = json.loads(Path(args.opening).read_text())
-        items = [batches.NewItem(Path(f).name, Path(f).read_bytes()) for f in args.files]
+        from app import uploads
+
+        prepared = uploads.prepare((Path(f).name, Path(f).read_bytes()) for f in args.files)
+        for rejected in prepared.rejected:
+            print(f"Skipped {rejected.name}: {rejected.reason}", file=sys.stderr)
+        items = prepared.items
     batch = batches.submit(owner, kind=args.kind, items=items, params=params, lane=args.lane,
                            title=args.title or params.get("title", ""))
     print(batch.id)
@@ -124,6 +129,12 @@ def cmd_retry(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from app.analysis import command
+
+    return command.main(args.files, args.opening)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description="Shortlist")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -158,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--opening", help="resume: opening JSON (title, description, ...)")
     p.add_argument("files", nargs="*", help="resume: resume files")
     p.set_defaults(func=cmd_submit)
+
+    p = sub.add_parser("analyze", help="print the profile (and match) of resume files, as JSON")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--opening", help="an opening JSON file: title, description, must_have, ...")
+    p.set_defaults(func=cmd_analyze)
 
     for name, func, text in (("status", cmd_status, "print a batch's status and counts"),
                              ("cancel", cmd_cancel, "cancel a batch"),

@@ -85,5 +85,5 @@ def get_kind(name: str) -> Kind:
 
 
 def _load_builtin() -> None:
-    if not KINDS:
-        from app.kinds import noop, resume  # noqa: F401  (they register themselves)
+    # Imported here, not at the top: they import this module. Python imports them once.
+    from app.kinds import noop, resume  # noqa: F401  (they register themselves)

@@ -1,0 +1,72 @@
+"""One resume from bytes to result: extract, read the profile, match the opening."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .extract import read_document
+from .match import Match, match_profile
+from .opening import Opening
+from .profile import Profile, build_profile
+from .text import normalise, tokenize
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The result stored for an item. `to_dict()` is plain JSON; `from_dict` reverses it."""
+
+    file: str
+    type: str  # the detected document type, e.g. "pdf"
+    profile: Profile
+    match: Match
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": SCHEMA_VERSION,
+            "file": self.file,
+            "type": self.type,
+            "profile": self.profile.to_dict(),
+            "match": self.match.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Analysis:
+        return cls(
+            file=data["file"],
+            type=data.get("type", "unknown"),
+            profile=Profile.from_dict(data["profile"]),
+            match=Match.from_dict(data["match"]),
+        )
+
+
+def analyze(
+    data: bytes,
+    filename: str,
+    opening: Opening,
+    *,
+    time_limit_s: float = 20.0,
+    today: date | None = None,
+) -> Analysis:
+    """Extract, profile and match one document; raises DocumentError for a bad file."""
+    kind, text = read_document(data, time_limit_s=time_limit_s)
+    return analyze_text(text, filename, opening, kind=kind, today=today)
+
+
+def analyze_text(
+    text: str, filename: str, opening: Opening, *, kind: str = "text", today: date | None = None
+) -> Analysis:
+    tokens = tokenize(normalise(text))
+    profile = build_profile(text, today=today, tokens=tokens)
+    return Analysis(filename, kind, profile, match_profile(profile, tokens, opening))
+
+
+def read_profile(
+    data: bytes, *, time_limit_s: float = 20.0, today: date | None = None
+) -> tuple[str, Profile]:
+    """(kind, profile) for a document, when there is no opening to match."""
+    kind, text = read_document(data, time_limit_s=time_limit_s)
+    return kind, build_profile(text, today=today)

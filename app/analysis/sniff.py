@@ -1,0 +1,129 @@
+"""What kind of document a file is, decided by its content and never by its name.
+
+A resume named `cv.pdf` may be a Word file, a text file or a photo; trusting the name
+would send bytes to the wrong parser and give the recruiter a confusing error.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+
+from . import messages
+
+KINDS = ("pdf", "docx", "zip", "text", "html", "rtf", "unknown")
+READABLE_KINDS = frozenset({"pdf", "docx", "text", "html", "rtf"})
+
+# The PDF header may legally follow some junk, which some generators emit.
+_PDF_HEADER_WINDOW = 1024
+_TEXT_SAMPLE = 64 * 1024
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
+_OTHER_ARCHIVES = (b"\x1f\x8b", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c", b"BZh", b"\xfd7zXZ\x00")
+# A Word package has a few dozen parts; Word itself never writes thousands.
+_MAX_WORD_PARTS = 5000
+_PACKAGE_MARKERS = frozenset({"[Content_Types].xml", "mimetype", "META-INF/manifest.xml"})
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<div", b"<p>")
+
+
+def detect_type(data: bytes) -> str:
+    """One of "pdf", "docx", "zip", "text", "html", "rtf" or "unknown"."""
+    if not data:
+        return "unknown"
+    head = data[:_PDF_HEADER_WINDOW]
+    if b"%PDF-" in head:
+        return "pdf"
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+        return _zip_kind(data)
+    stripped = _strip_bom(data[:_TEXT_SAMPLE]).lstrip()
+    if stripped.startswith(b"{\\rtf"):
+        return "rtf"
+    if _looks_like_text(data):
+        if stripped.startswith(b"<") and _has_html_marker(stripped[:2048].lower()):
+            return "html"
+        return "text"
+    return "unknown"
+
+
+def unsupported_reason(data: bytes) -> str:
+    """The most helpful message for a file `detect_type` calls "unknown"."""
+    if not data:
+        return messages.EMPTY_FILE
+    if data.startswith(_OLE2):
+        # Office wraps password-protected .docx files in the old compound format too.
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            return messages.ENCRYPTED_WORD
+        return messages.OLD_WORD
+    if data.startswith(_IMAGES) or data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
+        return messages.IMAGE
+    if data.startswith(_OTHER_ARCHIVES):
+        return messages.OTHER_ARCHIVE
+    return messages.unsupported()
+
+
+def _zip_kind(data: bytes) -> str:
+    """"docx" for a Word package, "unknown" for other office packages, else "zip"."""
+    declared = declared_entry_count(data)
+    if declared is not None and declared > _MAX_WORD_PARTS:
+        return "zip"  # not Word; and opening it here would build that many objects
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        # A truncated Word file has no readable directory, but its local headers still name
+        # the main part; calling it "docx" lets the reader say "damaged" instead of "zip".
+        return "docx" if b"word/document.xml" in data else "zip"
+    if "word/document.xml" in names:
+        return "docx"
+    # Excel, PowerPoint, OpenDocument and EPUB files are ZIPs too, but not archives of
+    # resumes: unpacking one would turn its XML parts into "text" documents.
+    if names & _PACKAGE_MARKERS:
+        return "unknown"
+    return "zip"
+
+
+def _strip_bom(sample: bytes) -> bytes:
+    return sample[3:] if sample.startswith(b"\xef\xbb\xbf") else sample
+
+
+def _has_html_marker(lowered: bytes) -> bool:
+    return any(marker in lowered for marker in _HTML_MARKERS)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """True when the bytes read as text in some common encoding.
+
+    Binary formats are full of NUL and other control bytes; text in any single-byte or
+    UTF-8 encoding has almost none. UTF-16 needs its byte order mark to be recognised.
+    """
+    sample = data[:_TEXT_SAMPLE]
+    if sample.startswith(_UTF16_BOMS):
+        return len(sample) % 2 == 0 or len(data) > _TEXT_SAMPLE
+    if b"\x00" in sample:
+        return False
+    controls = sum(sample.count(bytes([b])) for b in _CONTROL_BYTES)
+    return controls <= len(sample) // 100
+
+
+def declared_entry_count(data: bytes) -> int | None:
+    """The entry count from the end-of-archive record, read without opening the archive.
+
+    zipfile builds an object per entry when it opens an archive; reading the count first
+    refuses an archive of millions of tiny entries before that memory is spent.
+    """
+    tail = data[-(65535 + 22):]
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    count = struct.unpack("<H", tail[at + 10 : at + 12])[0]
+    if count != 0xFFFF:
+        return count
+    locator = tail.rfind(b"PK\x06\x06", 0, at)  # Zip64 end record holds the real count
+    if locator < 0 or len(tail) - locator < 40:
+        return None
+    return struct.unpack("<Q", tail[locator + 32 : locator + 40])[0]
+
+
+_CONTROL_BYTES = [b for b in range(32) if b not in (9, 10, 12, 13)] + [127]
