@@ -4,9 +4,9 @@ The dramatiq CLI imports this module in each worker process: the broker is built
 settings and set explicitly here, then the actors are declared on it.
 """
 
+from actors.registry import declare_actors
 from app.broker import build_broker, set_broker
 from app.settings import get_settings
-from actors.registry import declare_actors
 
 settings = get_settings()
 broker = build_broker(settings)

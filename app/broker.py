@@ -65,3 +65,15 @@ def get_broker() -> dramatiq.Broker:
                 _current = build_broker(get_settings())
                 dramatiq.set_broker(_current)
     return _current
+
+
+def queue_depths(broker: dramatiq.Broker | None = None) -> dict[str, int]:
+    """Messages waiting per lane in the broker (ready plus delayed retries)."""
+    broker = broker or get_broker()
+    client = broker.client
+    with client.pipeline(transaction=False) as pipe:
+        for lane in LANES:
+            pipe.llen(f"{broker.namespace}:{lane}")
+            pipe.llen(f"{broker.namespace}:{lane}.DQ")
+        counts = pipe.execute()
+    return {lane: counts[2 * i] + counts[2 * i + 1] for i, lane in enumerate(LANES)}

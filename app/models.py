@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
 # BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY auto-increments.
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -125,6 +124,8 @@ class Batch(SQLModel, table=True):
         Index("ix_batch_status_lane", "status", "lane"),
         Index("ix_batch_owner_created", "owner_id", "created_at"),
         Index("ix_batch_expires_at", "expires_at"),
+        # The statistics roll-up and the dashboards' "submitted since".
+        Index("ix_batch_created_at", "created_at"),
         UniqueConstraint("owner_id", "idempotency_key", name="uq_batch_owner_idempotency"),
     )
 
@@ -166,6 +167,8 @@ class Item(SQLModel, table=True):
         # The lease sweep and the per-lane overview.
         Index("ix_item_status_lease", "status", "lease_expires_at"),
         Index("ix_item_batch_score", "batch_id", "score"),
+        # The statistics roll-up and the dashboards' "finished in the last hour".
+        Index("ix_item_finished_at", "finished_at"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True,

@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     )
     sweep_interval_s: int = Field(15, ge=1, description="Lease sweep interval.")
     top_up_interval_s: int = Field(10, ge=1, description="Dispatch top-up interval.")
+    timeout_interval_s: int = Field(60, ge=1, description="Batch timeout check interval.")
+    cleanup_interval_s: int = Field(3600, ge=1, description="Retention cleanup interval.")
+    stats_interval_s: int = Field(300, ge=1, description="Statistics roll-up interval.")
     resend_queued_after_s: int = Field(
         900, ge=10, description="Re-send a queued item's message after it waited this long"
         " (a safety net; duplicates are skipped)."

@@ -21,8 +21,8 @@ from sqlalchemy.engine import Connection
 
 from app.models import (
     BATCH_ACTIVE,
-    BatchStatus,
     Batch,
+    BatchStatus,
     Item,
     ItemStatus,
 )
@@ -268,14 +268,21 @@ def end_attempt(
     return row[0] if row else None
 
 
-def cancel_waiting(conn: Connection, batch_id: uuid.UUID, now: datetime, reason: str) -> dict:
-    """pending and queued items of a batch -> cancelled. Returns counts by former state."""
+def cancel_items(conn: Connection, batch_id: uuid.UUID, now: datetime, reason: str,
+                 statuses: Sequence[ItemStatus] = (ItemStatus.pending, ItemStatus.queued),
+                 ) -> dict[ItemStatus, int]:
+    """Items of a batch in `statuses` -> cancelled. Returns counts by former state.
+
+    Cancelling `running` items (a timed-out batch) leaves their workers fenced out: the
+    worker's end_attempt finds the item no longer running and changes nothing.
+    """
     moved: dict[ItemStatus, int] = {}
-    for status in (ItemStatus.pending, ItemStatus.queued):
+    for status in statuses:
         moved[status] = conn.execute(
             update(item_t)
             .where(item_t.c.batch_id == batch_id, item_t.c.status == status.value)
-            .values(status=ItemStatus.cancelled.value, finished_at=now, error=reason)
+            .values(status=ItemStatus.cancelled.value, finished_at=now, error=reason,
+                    lease_expires_at=None)
         ).rowcount
     return moved
 

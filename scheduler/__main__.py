@@ -1,26 +1,43 @@
-"""`python -m scheduler`: the housekeeping process (Procfile `scheduler`)."""
+"""`python -m scheduler`: the housekeeping process (Procfile `scheduler`).
+
+`python -m scheduler --once JOB` runs one job now and exits.
+"""
 
 from __future__ import annotations
 
+import argparse
 import signal
 import threading
 
+from app.leader import Leadership
 from app.logs import configure_logging
 from app.settings import get_settings
-from scheduler.runner import build_scheduler
+from scheduler.jobs import jobs
+from scheduler.runner import build_scheduler, run_once
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
+    names = [job.name for job in jobs(settings)]
+    parser = argparse.ArgumentParser(prog="python -m scheduler")
+    parser.add_argument("--once", choices=names, help="run this job now and exit")
+    args = parser.parse_args(argv)
     configure_logging(settings)
-    scheduler = build_scheduler(settings)
+    if args.once:
+        run_once(settings, args.once)
+        return 0
+    leadership = Leadership(settings)
+    scheduler = build_scheduler(settings, leadership)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     scheduler.start()
+    leadership.check()  # take the lead now if it is free, rather than at the first run
     stop.wait()
     scheduler.shutdown(wait=True)
+    leadership.release()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
-from app import batches, leases
+from app import batches, housekeeping, leases, stats
 from app.settings import Settings
 
 
@@ -23,14 +23,13 @@ def top_up() -> dict[str, int]:
     return {"sent": sent}
 
 
-def lease_sweep() -> dict[str, Any]:
-    return asdict(leases.sweep())
-
-
 def jobs(settings: Settings) -> list[Job]:
     return [
-        Job("lease_sweep", lease_sweep, settings.sweep_interval_s),
+        Job("lease_sweep", leases.sweep, settings.sweep_interval_s),
         Job("top_up", top_up, settings.top_up_interval_s),
+        Job("batch_timeout", housekeeping.time_out_batches, settings.timeout_interval_s),
+        Job("cleanup", housekeeping.purge_expired, settings.cleanup_interval_s),
+        Job("stats", stats.roll_up, settings.stats_interval_s),
     ]
 
 

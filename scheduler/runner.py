@@ -1,4 +1,9 @@
-"""Run the housekeeping jobs on APScheduler: one line per run, errors logged, never fatal."""
+"""Run the housekeeping jobs on APScheduler: one line per run, errors logged, never fatal.
+
+Only the leader runs jobs (app.leader): every instance schedules them, and each run first
+asks whether this instance holds the lock, so a waiting instance takes over within one
+interval of the leader's death.
+"""
 
 from __future__ import annotations
 
@@ -7,37 +12,56 @@ import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from app.leader import Leadership
 from app.settings import Settings
 from scheduler.jobs import Job, describe, jobs
 
 log = logging.getLogger("shortlist.scheduler")
 
 
-def run_logged(job: Job) -> None:
+def run_logged(job: Job, leadership: Leadership | None = None) -> bool:
+    """Run one job and log one line. Returns False if it did not run (not the leader)."""
+    if leadership is not None and not leadership.check():
+        return False
     started = time.monotonic()
     try:
         result = job.func()
     except Exception:  # noqa: BLE001  (the scheduler keeps going)
         log.exception("%s failed after %.3fs", job.name, time.monotonic() - started)
-        return
+        return True
     log.info("%s: %s (%.3fs)", job.name, describe(result), time.monotonic() - started)
+    return True
 
 
-def build_scheduler(settings: Settings) -> BackgroundScheduler:
+def build_scheduler(settings: Settings, leadership: Leadership) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     for job in jobs(settings):
         scheduler.add_job(
-            run_logged, "interval", args=[job], id=job.name, seconds=job.interval_s,
-            max_instances=1, coalesce=True, misfire_grace_time=job.interval_s,
+            run_logged, "interval", args=[job, leadership], id=job.name,
+            seconds=job.interval_s, max_instances=1, coalesce=True,
+            misfire_grace_time=job.interval_s,
         )
     return scheduler
 
 
+def run_once(settings: Settings, name: str) -> bool:
+    """`python -m scheduler --once JOB`: run it now, leader or not (an operator asked)."""
+    by_name = {job.name: job for job in jobs(settings)}
+    if name not in by_name:
+        raise SystemExit(f"Unknown job {name!r}: use one of {', '.join(by_name)}.")
+    job = by_name[name]
+    started = time.monotonic()
+    result = job.func()
+    log.info("%s: %s (%.3fs)", job.name, describe(result), time.monotonic() - started)
+    return True
+
+
 class EmbeddedScheduler:
-    """The scheduler inside `python -m app serve` (SQLite or not: one process runs it)."""
+    """The scheduler inside `python -m app serve`; with PostgreSQL it competes for the lock."""
 
     def __init__(self, settings: Settings) -> None:
-        self.scheduler = build_scheduler(settings)
+        self.leadership = Leadership(settings)
+        self.scheduler = build_scheduler(settings, self.leadership)
 
     def start(self) -> None:
         self.scheduler.start()
@@ -45,3 +69,4 @@ class EmbeddedScheduler:
     def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        self.leadership.release()

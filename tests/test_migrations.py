@@ -17,7 +17,7 @@ def _round_trip(url: str) -> None:
     try:
         assert migrate.current(engine) is None
         migrate.upgrade(engine)
-        assert migrate.current(engine) == "0001"
+        assert migrate.current(engine) == "0002"
         names = set(inspect(engine).get_table_names())
         assert TABLES <= names
         indexes = {ix["name"] for ix in inspect(engine).get_indexes("item")}

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 05:32:13.107069
 """
 
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -19,7 +18,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
     op.create_table('daily_stats',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -148,11 +146,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_item_batch_status_id', ['batch_id', 'status', 'id'], unique=False)
         batch_op.create_index('ix_item_status_lease', ['status', 'lease_expires_at'], unique=False)
 
-    
-
 
 def downgrade() -> None:
-    
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.drop_index('ix_item_status_lease')
         batch_op.drop_index('ix_item_batch_status_id')
@@ -184,4 +179,3 @@ def downgrade() -> None:
 
     op.drop_table('document')
     op.drop_table('daily_stats')
-    

@@ -1,0 +1,175 @@
+"""Each housekeeping job: set up the situation, run the job, check the exact outcome."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from app import housekeeping, leases, stats
+from app.db import get_engine
+from app.models import Batch, DailyStats, Document, Item, utcnow
+from scheduler import runner
+from scheduler.jobs import Job, jobs
+from tests.engine.helpers import (
+    assert_counters_match_items,
+    count_rows,
+    items,
+    load,
+    make_user,
+    submit_noop,
+    wait_finished,
+)
+
+batch_t, item_t = Batch.__table__, Item.__table__
+
+
+def test_lease_sweep_job_requeues_an_expired_lease(stack):
+    batch = submit_noop(make_user(), 1)
+    item = items(batch.id)[0]
+    with get_engine().begin() as conn:
+        conn.execute(update(item_t).where(item_t.c.id == item.id).values(
+            status="running", attempts=1, lease_expires_at=utcnow() - timedelta(seconds=5)))
+        conn.execute(update(batch_t).where(batch_t.c.id == batch.id).values(
+            n_queued=0, n_running=1))
+    assert runner.run_once(stack.settings, "lease_sweep") is True
+    assert items(batch.id)[0].status == "queued"
+    assert_counters_match_items(batch.id)
+    with stack.worker(threads=1):
+        assert wait_finished(batch.id).n_done == 1
+
+
+def test_lease_sweep_resends_a_lost_message(stack):
+    leases.sweep()
+    batch = submit_noop(make_user(), 3)
+    stack.broker.flush_all()  # the messages are gone, the items still say queued
+    with get_engine().begin() as conn:  # and they have waited long enough
+        conn.execute(update(item_t).values(queued_at=utcnow() - timedelta(hours=1)))
+    report = leases.sweep()
+    assert (report.resent, report.broker_reset) == (3, False)
+    with stack.worker(threads=2):
+        assert wait_finished(batch.id).n_done == 3
+
+
+def test_top_up_dispatches_pending_items(stack_factory):
+    stack = stack_factory(DISPATCH_WINDOW=4)
+    batch = submit_noop(make_user(), 10, dispatch=False)
+    assert load(batch.id).n_pending == 10
+    from scheduler.jobs import top_up
+
+    assert top_up() == {"sent": 4}
+    assert top_up() == {"sent": 0}  # the window is full
+    assert (load(batch.id).n_queued, load(batch.id).n_pending) == (4, 6)
+    with stack.worker(threads=2):
+        assert wait_finished(batch.id).n_done == 10
+
+
+def test_batch_timeout(stack_factory):
+    stack_factory(BATCH_TIMEOUT_S=3600)
+    user = make_user()
+    old = submit_noop(user, 150)
+    young = submit_noop(user, 2)
+    first = items(old.id)[0]
+    with get_engine().begin() as conn:
+        conn.execute(update(batch_t).where(batch_t.c.id == old.id).values(
+            created_at=utcnow() - timedelta(hours=2)))
+        conn.execute(update(item_t).where(item_t.c.id == first.id).values(
+            status="running", attempts=1, lease_expires_at=utcnow() + timedelta(minutes=1)))
+        conn.execute(update(batch_t).where(batch_t.c.id == old.id).values(
+            n_queued=99, n_running=1))
+    assert housekeeping.time_out_batches() == {"timed_out": 1, "items_cancelled": 150}
+    timed_out = load(old.id)
+    assert timed_out.status == "timed_out" and timed_out.finished_at is not None
+    assert timed_out.error == "The screening took longer than its time limit (1 hours)."
+    assert assert_counters_match_items(old.id)["cancelled"] == 150
+    assert {i.error for i in items(old.id)} == {timed_out.error}
+    assert load(young.id).status == "queued"
+    assert housekeeping.time_out_batches() == {"timed_out": 0, "items_cancelled": 0}
+
+
+@pytest.mark.parametrize(("status", "kept_days"), [("done", 7), ("failed", 30)])
+def test_finished_batches_expire_after_their_retention(stack, status, kept_days):
+    user = make_user()
+    batch = submit_noop(user, 4, fail_rate=1.0 if status == "failed" else 0.0)
+    with stack.worker(threads=2):
+        finished = wait_finished(batch.id)
+    assert finished.status == status
+    assert finished.expires_at - finished.finished_at == timedelta(days=kept_days)
+
+
+def test_cleanup_deletes_expired_batches_with_items_and_documents(stack):
+    from app.batches import NewItem, submit
+
+    user = make_user()
+    expired = submit(user, kind="noop", items=[NewItem(f"f{i}", b"x") for i in range(5)])
+    kept = submit(user, kind="noop", items=[NewItem("g", b"y")])
+    with stack.worker(threads=2):
+        wait_finished(expired.id)
+        wait_finished(kept.id)
+    with get_engine().begin() as conn:
+        conn.execute(update(batch_t).where(batch_t.c.id == expired.id).values(
+            expires_at=utcnow() - timedelta(minutes=1)))
+    assert count_rows(Document) == 6
+    assert housekeeping.purge_expired(chunk=2) == {"batches": 1, "items": 5, "documents": 5}
+    assert count_rows(Batch) == 1 and count_rows(Item) == 1 and count_rows(Document) == 1
+    assert load(kept.id).status == "done"
+    assert housekeeping.purge_expired() == {"batches": 0, "items": 0, "documents": 0}
+
+
+def test_statistics_roll_up(stack):
+    user = make_user()
+    batch = submit_noop(user, 20, fail_rate=0.25, lane="high")
+    with stack.worker(threads=2):
+        finished = wait_finished(batch.id)
+    durations = []
+    now = utcnow()
+    with get_engine().begin() as conn:  # known processing times: 100, 200, ... ms
+        for n, item in enumerate(i for i in items(batch.id) if i.status == "done"):
+            conn.execute(update(item_t).where(item_t.c.id == item.id).values(
+                started_at=now - timedelta(milliseconds=100 * (n + 1)), finished_at=now))
+            durations.append(100.0 * (n + 1))
+    assert stats.roll_up(now=now) == {"rows": 1}
+    with get_engine().connect() as conn:
+        row = conn.execute(select(DailyStats.__table__)).mappings().one()
+    assert (row["day"], row["kind"], row["lane"]) == (now.date(), "noop", "high")
+    assert (row["submitted"], row["done"], row["failed"]) == (20, finished.n_done,
+                                                             finished.n_failed)
+    assert row["avg_ms"] == pytest.approx(sum(durations) / len(durations), rel=1e-3)
+    assert row["p95_ms"] == pytest.approx(stats.percentile(durations, 0.95), rel=1e-3)
+    assert stats.roll_up(now=now) == {"rows": 1}  # an upsert, not a second row
+    assert count_rows(DailyStats) == 1
+
+
+def test_percentile_matches_postgresql_percentile_cont():
+    assert stats.percentile([], 0.95) is None
+    assert stats.percentile([5.0], 0.95) == 5.0
+    assert stats.percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+    assert stats.percentile(list(map(float, range(1, 101))), 0.95) == pytest.approx(95.05)
+
+
+def test_a_failing_job_is_logged_and_the_scheduler_goes_on(stack, caplog):
+    def explode():
+        raise RuntimeError("boom")
+
+    caplog.set_level(logging.INFO, logger="shortlist.scheduler")
+    assert runner.run_logged(Job("explode", explode, 1)) is True
+    assert runner.run_logged(Job("fine", lambda: {"n": 3}, 1)) is True
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[0].startswith("explode failed after")
+    assert caplog.records[0].exc_info is not None
+    assert messages[1].startswith("fine: n=3 (")
+
+
+def test_every_job_has_its_interval_from_settings(stack_factory):
+    stack = stack_factory(SWEEP_INTERVAL_S=7, STATS_INTERVAL_S=11)
+    by_name = {job.name: job.interval_s for job in jobs(stack.settings)}
+    assert by_name == {"lease_sweep": 7, "top_up": 10, "batch_timeout": 60, "cleanup": 3600,
+                       "stats": 11}
+    from app.leader import Leadership
+
+    scheduler = runner.build_scheduler(stack.settings, Leadership(stack.settings))
+    for job in scheduler.get_jobs():
+        assert (job.max_instances, job.coalesce) == (1, True)
+        assert job.misfire_grace_time == by_name[job.id]
