@@ -33,7 +33,7 @@ from app.models import (
     utcnow,
 )
 from app.permissions import check_act, check_active, check_admin_action, check_read, is_admin
-from app.processing import Persisted, after_persist, retention, send_or_unqueue
+from app.processing import Persisted, after_persist, send_or_unqueue
 from app.settings import LANES, PLAN_LANE, get_settings
 from app.units import human_size
 
@@ -219,7 +219,7 @@ def cancel(user: User, batch_id: uuid.UUID | str) -> Batch:
             {ItemStatus.pending: -moved[ItemStatus.pending],
              ItemStatus.queued: -moved[ItemStatus.queued],
              ItemStatus.cancelled: moved[ItemStatus.pending] + moved[ItemStatus.queued]},
-            now, set_status=BatchStatus.cancelling, retention=retention(),
+            now, set_status=BatchStatus.cancelling,
             extra={"cancelled_at": now},
         )
         with Session(bind=conn) as session:

@@ -16,13 +16,11 @@ from dramatiq.middleware import Retries
 from app.redis_client import build_client
 from app.settings import LANES, Settings, get_settings
 
-NAMESPACE = "shortlist"
-
 
 def build_broker(settings: Settings, client=None) -> RedisBroker:
     broker = RedisBroker(
         client=client if client is not None else build_client(settings),
-        namespace=NAMESPACE,
+        namespace=settings.redis_namespace,
         heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
         maintenance_chance=settings.broker_maintenance_chance,
     )

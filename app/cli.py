@@ -135,6 +135,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return command.main(args.files, args.opening)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from app import bench
+
+    return bench.main(args.items, args.processes, args.threads, args.kind, args.sleep_ms,
+                      args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description="Shortlist")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -174,6 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--opening", help="an opening JSON file: title, description, must_have, ...")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("bench", help="measure throughput against raw Dramatiq, same run")
+    p.add_argument("--items", type=int, default=10_000)
+    p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--kind", default="noop", choices=["noop"])
+    p.add_argument("--sleep-ms", type=int, default=0, help="work per item")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench)
 
     for name, func, text in (("status", cmd_status, "print a batch's status and counts"),
                              ("cancel", cmd_cancel, "cancel a batch"),

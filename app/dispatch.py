@@ -35,7 +35,12 @@ def send_items(lane: str, item_ids: Iterable[int]) -> int:
     """Enqueue one message per item on the lane's queue, pipelined. Raises on broker errors."""
     if lane not in LANES:
         raise ValueError(f"unknown lane {lane!r}")
-    messages = [_message(item_actor_name(lane), lane, (item_id,)) for item_id in item_ids]
+    return send_many(lane, item_actor_name(lane), [(item_id,) for item_id in item_ids])
+
+
+def send_many(queue: str, actor_name: str, args_list: list[tuple]) -> int:
+    """Enqueue one message per args tuple over Redis pipelines of the broker's own script."""
+    messages = [_message(actor_name, queue, args) for args in args_list]
     if not messages:
         return 0
     broker = get_broker()
@@ -53,7 +58,7 @@ def send_items(lane: str, item_ids: Iterable[int]) -> int:
                 script(
                     keys=keys,
                     args=[
-                        "enqueue", current_millis(), lane, broker.broker_id,
+                        "enqueue", current_millis(), queue, broker.broker_id,
                         broker.heartbeat_timeout, broker.dead_message_ttl,
                         0,  # no maintenance inside a bulk send
                         broker._max_unpack_size(), redis_id, message.encode(),

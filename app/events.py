@@ -17,10 +17,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from app.redis_client import build_client
+from app.redis_client import build_client, key
 from app.settings import get_settings
 
-CHANNEL = "shortlist:events"
 log = logging.getLogger("shortlist.events")
 
 _client = None
@@ -46,7 +45,7 @@ def publish(event: dict[str, Any]) -> None:
     """Best effort: progress display must never fail an item."""
     event = {**event, "at": time.time()}
     try:
-        _get_client().publish(CHANNEL, json.dumps(event, separators=(",", ":")))
+        _get_client().publish(key("events"), json.dumps(event, separators=(",", ":")))
     except Exception as exc:  # noqa: BLE001  (Redis down: the page catches up later)
         log.warning("could not publish event for batch %s: %s", event.get("batch_id"), exc)
 
@@ -82,7 +81,7 @@ class Listener:
             pubsub = None
             try:
                 pubsub = (self._client or _get_client()).pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(CHANNEL)
+                pubsub.subscribe(key("events"))
                 self.ready.set()
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)

@@ -26,10 +26,10 @@ from app.db import get_engine
 from app.models import BATCH_FINISHED, Batch, utcnow
 from app.outcome import crashed_outcome
 from app.processing import after_persist, persist_outcome, send_or_unqueue
+from app.redis_client import key
 from app.settings import get_settings
 
 log = logging.getLogger("shortlist.leases")
-EPOCH_KEY = "shortlist:broker-epoch"
 CHUNK = 1000
 batch_t = Batch.__table__
 
@@ -73,7 +73,7 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
 
 def _lost_messages(now: datetime, report: SweepReport) -> None:
     client = get_broker().client
-    if client.get(EPOCH_KEY) is None:
+    if client.get(key("broker-epoch")) is None:
         report.broker_reset = True
         older_than = None  # Redis lost its data: every queued item's message is gone
     else:
@@ -94,7 +94,7 @@ def _lost_messages(now: datetime, report: SweepReport) -> None:
             break
         after_id = rows[-1][0]
     if report.broker_reset:
-        client.set(EPOCH_KEY, now.isoformat())
+        client.set(key("broker-epoch"), now.isoformat())
         log.warning("broker data was lost (Redis restarted or flushed): re-sent %d queued"
                     " items", report.resent)
 

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from dramatiq.middleware import Interrupt, TimeLimitExceeded
 from sqlalchemy import select
 
-from app import dispatch, events, transitions
-from app.db import get_engine
+from app import dispatch, events, hotpath, transitions
+from app.db import get_engine, run_autocommit
 from app.errors import ShortlistError, TransientError
 from app.kinds import ItemWork, get_kind
 from app.models import BATCH_ACTIVE, ITEM_TERMINAL, Document, ItemStatus, utcnow
@@ -36,12 +36,6 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def retention() -> tuple[timedelta, timedelta]:
-    settings = get_settings()
-    return (timedelta(days=settings.retention_done_days),
-            timedelta(days=settings.retention_failed_days))
-
-
 @dataclass(frozen=True)
 class Persisted:
     state: BatchState
@@ -52,10 +46,15 @@ def persist_outcome(item_id: int, attempts: int, outcome: Outcome, *,
                     expired_only: bool = False, now: datetime | None = None) -> Persisted | None:
     """Apply an attempt's outcome, move the counters, release the batch's next item.
 
-    One transaction. Returns None when the fence refused it (another attempt owns the
-    item now, or it already ended).
+    Atomic: one fused statement on PostgreSQL, one transaction on SQLite. Returns None
+    when the fence refused it (another attempt owns the item now, or it already ended).
     """
     now = now or utcnow()
+    if get_engine().dialect.name == "postgresql":
+        finished = run_autocommit(lambda conn: hotpath.finish(
+            conn, item_id, attempts, outcome.status, now, error=outcome.error,
+            result=outcome.result, score=outcome.score, expired_only=expired_only))
+        return None if finished is None else Persisted(*finished)
     with get_engine().begin() as conn:
         batch_id = transitions.end_attempt(
             conn, item_id, attempts, outcome.status, now, error=outcome.error,
@@ -70,8 +69,29 @@ def persist_outcome(item_id: int, attempts: int, outcome: Outcome, *,
         deltas = {ItemStatus.running: -1, outcome.status: 1,
                   ItemStatus.pending: -len(released)}
         deltas[ItemStatus.queued] = deltas.get(ItemStatus.queued, 0) + len(released)
-        state = transitions.move_counters(conn, batch_id, deltas, now, retention=retention())
+        state = transitions.move_counters(conn, batch_id, deltas, now)
     return Persisted(state, released)
+
+
+def claim(item_id: int, now: datetime) -> tuple[transitions.Claimed, bool, BatchState] | None:
+    """queued -> running (or an expired lease taken over), counters moved; atomic."""
+    settings = get_settings()
+    lease = timedelta(seconds=settings.lease_s)
+    if get_engine().dialect.name == "postgresql":
+        return run_autocommit(lambda conn: hotpath.claim(
+            conn, item_id, worker_id(), now, lease, settings.max_attempts))
+    with get_engine().begin() as conn:
+        claimed = transitions.claim(conn, item_id, worker_id(), now, lease,
+                                    settings.max_attempts)
+        if claimed is None:
+            return None
+        item, from_queued = claimed
+        if from_queued:
+            state = transitions.move_counters(
+                conn, item.batch_id, {ItemStatus.queued: -1, ItemStatus.running: 1}, now)
+        else:
+            state = transitions.read_state(conn, item.batch_id)
+    return item, from_queued, state
 
 
 def after_persist(persisted: Persisted) -> None:
@@ -131,19 +151,10 @@ def process_item(item_id: int) -> str:
     middleware sends it again after its backoff.
     """
     settings = get_settings()
-    now = utcnow()
-    lease = timedelta(seconds=settings.lease_s)
-    with get_engine().begin() as conn:
-        claimed = transitions.claim(conn, item_id, worker_id(), now, lease,
-                                    settings.max_attempts)
-        if claimed is None:
-            return "skipped"
-        item, from_queued = claimed
-        if from_queued:
-            state = transitions.move_counters(
-                conn, item.batch_id, {ItemStatus.queued: -1, ItemStatus.running: 1}, now)
-        else:
-            state = transitions.read_state(conn, item.batch_id)
+    claimed = claim(item_id, utcnow())
+    if claimed is None:
+        return "skipped"
+    item, from_queued, state = claimed
     if from_queued and state.n_running == 1 and state.n_done + state.n_failed == 0:
         events.publish(state.event())  # the batch just started
 

@@ -27,6 +27,13 @@ def embedded_server():
         return _fake_server
 
 
+def key(*parts: str) -> str:
+    """A Redis key or channel name under this deployment's namespace."""
+    from app.settings import get_settings
+
+    return ":".join((get_settings().redis_namespace, *parts))
+
+
 def build_client(settings: Settings) -> redis.Redis:
     """A binary-safe client (Dramatiq's scripts break with decode_responses=True)."""
     if settings.redis_url is None:

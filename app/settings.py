@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="redis:// or rediss:// URL; unset: an in-process broker (embedded)."
     )
+    redis_namespace: str = Field(
+        "shortlist", pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Prefix of every Redis key and channel (several deployments can share"
+        " one Redis)."
+    )
     redis_tls_verify: bool = Field(
         True, description="Verify the certificate of a rediss:// server (hosts with a"
         " self-signed certificate need false)."
@@ -118,6 +123,11 @@ class Settings(BaseSettings):
         " (a safety net; duplicates are skipped)."
     )
 
+    count_db_round_trips: bool = Field(
+        False, description="Diagnostics for `python -m app bench`: count database round trips"
+        " in Redis."
+    )
+
     # --- Embedded mode -----------------------------------------------------------------
     embedded_worker_threads: int = Field(
         4, ge=1, description="Worker threads inside `python -m app serve`."
@@ -181,3 +191,16 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget the cached settings (tests change the environment)."""
     get_settings.cache_clear()
+
+
+def settings_table() -> str:
+    """The README's table of settings (`python -m app.settings` prints it)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = "unset" if field.default is None else field.default
+        rows.append(f"| `{name.upper()}` | `{default}` | {field.description} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

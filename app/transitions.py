@@ -14,9 +14,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy import Boolean, Integer, String, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from app.models import (
@@ -26,12 +27,13 @@ from app.models import (
     Item,
     ItemStatus,
 )
+from app.settings import get_settings
 
 item_t = Item.__table__
 batch_t = Batch.__table__
 
 _COUNTERS = ("n_pending", "n_queued", "n_running", "n_done", "n_failed", "n_cancelled")
-_BATCH_COLUMNS = (
+BATCH_COLUMNS = (
     batch_t.c.id, batch_t.c.owner_id, batch_t.c.kind, batch_t.c.lane, batch_t.c.status,
     batch_t.c.total, *(batch_t.c[c] for c in _COUNTERS), batch_t.c.params,
 )
@@ -73,7 +75,7 @@ class BatchState:
         }
 
 
-def _state(row) -> BatchState:
+def state_from_row(row) -> BatchState:
     return BatchState(**dict(row._mapping))
 
 
@@ -103,6 +105,73 @@ def _final_status(current, after: dict[str, Any]):
     )
 
 
+def counter_values(deltas: dict[str, Any], extra_keys: tuple[str, ...] = ()) -> dict[str, Any]:
+    """SET clause of the batch counter UPDATE: counters plus `deltas` (SQL expressions),
+    and the status, milestones and expiry that follow from the new counts.
+
+    Bound parameters it uses: now, reopen, set_status, expires_done, expires_failed, and
+    x_<key> for each extra key.
+    """
+    ts = batch_t.c.finished_at.type
+    after = {c: batch_t.c[c] + deltas[c] if c in deltas else batch_t.c[c] for c in _COUNTERS}
+    unfinished = after["n_pending"] + after["n_queued"] + after["n_running"]
+    old = batch_t.c.status
+    active = or_(bindparam("reopen", type_=Boolean),
+                 old.in_([s.value for s in BATCH_ACTIVE]))
+    current = func.coalesce(bindparam("set_status", type_=String), old)
+    ends = and_(active, unfinished == 0)
+    final = _final_status(current, after)
+    values: dict[str, Any] = {c: v for c, v in after.items() if c in deltas}
+    values["status"] = case(
+        (~active, old),
+        (unfinished == 0, final),
+        (and_(current == BatchStatus.queued.value,
+              after["n_running"] + after["n_done"] + after["n_failed"] > 0),
+         BatchStatus.running.value),
+        else_=current,
+    )
+    values["finished_at"] = case((ends, bindparam("now", type_=ts)), else_=batch_t.c.finished_at)
+    values["expires_at"] = case(
+        (ends, case((final == BatchStatus.failed.value, bindparam("expires_failed", type_=ts)),
+                    else_=bindparam("expires_done", type_=ts))),
+        else_=batch_t.c.expires_at,
+    )
+    if "n_running" in deltas:
+        values["started_at"] = case(
+            (deltas["n_running"] > 0, func.coalesce(batch_t.c.started_at,
+                                                     bindparam("now", type_=ts))),
+            else_=batch_t.c.started_at,
+        )
+    for key in extra_keys:
+        values[key] = bindparam(f"x_{key}", type_=batch_t.c[key].type)
+    return values
+
+
+def counter_params(now: datetime, *, retention: tuple[timedelta, timedelta] | None = None,
+                   set_status: BatchStatus | None = None, reopen: bool = False,
+                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The bound parameters `counter_values` needs (retention defaults to the settings)."""
+    if retention is None:
+        settings = get_settings()
+        retention = (timedelta(days=settings.retention_done_days),
+                     timedelta(days=settings.retention_failed_days))
+    return {
+        "now": now, "reopen": reopen, "set_status": set_status.value if set_status else None,
+        "expires_done": now + retention[0], "expires_failed": now + retention[1],
+        **{f"x_{key}": value for key, value in (extra or {}).items()},
+    }
+
+
+@lru_cache(maxsize=32)
+def _counter_statement(extra_keys: tuple[str, ...]):
+    """The batch counter UPDATE, built once per shape: every value is a bound parameter,
+    so the hot path pays neither for building expressions nor for compiling them."""
+    deltas = {c: bindparam(f"d_{c}", type_=Integer) for c in _COUNTERS}
+    return (update(batch_t)
+            .where(batch_t.c.id == bindparam("p_batch_id", type_=batch_t.c.id.type))
+            .values(**counter_values(deltas, extra_keys)).returning(*BATCH_COLUMNS))
+
+
 def move_counters(
     conn: Connection,
     batch_id: uuid.UUID,
@@ -118,79 +187,55 @@ def move_counters(
 
     While the batch is active (or `reopen`), `set_status` replaces its status; when no
     item is left unfinished it takes its final status, and `retention` (done/cancelled,
-    failed) sets when cleanup may delete it. A finished batch keeps its status.
+    failed; default from settings) sets when cleanup may delete it. A finished batch keeps
+    its status. `extra` sets further columns as given.
     """
-    after = {c: batch_t.c[c] for c in _COUNTERS}
+    extra = extra or {}
+    params: dict[str, Any] = {f"d_{c}": 0 for c in _COUNTERS}
     for status, delta in deltas.items():
-        if delta:
-            after[f"n_{status.value}"] = batch_t.c[f"n_{status.value}"] + delta
-    unfinished = after["n_pending"] + after["n_queued"] + after["n_running"]
-    old = batch_t.c.status
-    active = literal(True) if reopen else old.in_([s.value for s in BATCH_ACTIVE])
-    current = literal(set_status.value) if set_status else old
-    ends = and_(active, unfinished == 0)
-    final = _final_status(current, after)
-    values: dict[str, Any] = {c: v for c, v in after.items() if v is not batch_t.c[c]}
-    values["status"] = case(
-        (~active, old),
-        (unfinished == 0, final),
-        (and_(current == BatchStatus.queued.value,
-              after["n_running"] + after["n_done"] + after["n_failed"] > 0),
-         BatchStatus.running.value),
-        else_=current,
-    )
-    values["finished_at"] = case((ends, literal(now, batch_t.c.finished_at.type)),
-                                 else_=batch_t.c.finished_at)
-    if retention is not None:
-        keep_done, keep_failed = retention
-        values["expires_at"] = case(
-            (ends, case(
-                (final == BatchStatus.failed.value,
-                 literal(now + keep_failed, batch_t.c.expires_at.type)),
-                else_=literal(now + keep_done, batch_t.c.expires_at.type))),
-            else_=batch_t.c.expires_at,
-        )
-    if deltas.get(ItemStatus.running, 0) > 0:
-        values["started_at"] = func.coalesce(batch_t.c.started_at,
-                                             literal(now, batch_t.c.started_at.type))
-    values.update(extra or {})
-    row = conn.execute(
-        update(batch_t).where(batch_t.c.id == batch_id).values(**values)
-        .returning(*_BATCH_COLUMNS)
-    ).one()
-    return _state(row)
+        params[f"d_n_{status.value}"] += delta
+    params.update(counter_params(now, retention=retention, set_status=set_status,
+                                 reopen=reopen, extra=extra), p_batch_id=batch_id)
+    row = conn.execute(_counter_statement(tuple(sorted(extra))), params).one()
+    return state_from_row(row)
 
 
 def read_state(conn: Connection, batch_id: uuid.UUID) -> BatchState | None:
-    row = conn.execute(select(*_BATCH_COLUMNS).where(batch_t.c.id == batch_id)).first()
-    return _state(row) if row else None
+    row = conn.execute(select(*BATCH_COLUMNS).where(batch_t.c.id == batch_id)).first()
+    return state_from_row(row) if row else None
 
 
 # --- Items ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _queue_pending_statement():
+    # A materialized CTE: as a plain IN (subquery), PostgreSQL may re-run the locking
+    # subquery and update far more than `limit` rows.
+    next_ids = (
+        select(item_t.c.id)
+        .where(item_t.c.batch_id == bindparam("p_batch_id", type_=item_t.c.batch_id.type),
+               item_t.c.status == ItemStatus.pending.value)
+        .order_by(item_t.c.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+        .cte("next_items")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    return (update(item_t)
+            .where(item_t.c.id.in_(select(next_ids.c.id)),
+                   item_t.c.status == ItemStatus.pending.value)
+            .values(status=ItemStatus.queued.value,
+                    queued_at=bindparam("now", type_=item_t.c.queued_at.type))
+            .returning(item_t.c.id))
 
 
 def queue_pending(conn: Connection, batch_id: uuid.UUID, limit: int, now: datetime) -> list[int]:
     """pending -> queued for up to `limit` items of a batch, oldest first. Returns their ids."""
     if limit <= 0:
         return []
-    # A materialized CTE: as a plain IN (subquery), PostgreSQL may re-run the locking
-    # subquery and update far more than `limit` rows.
-    next_ids = (
-        select(item_t.c.id)
-        .where(item_t.c.batch_id == batch_id, item_t.c.status == ItemStatus.pending.value)
-        .order_by(item_t.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("next_items")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    rows = conn.execute(
-        update(item_t)
-        .where(item_t.c.id.in_(select(next_ids.c.id)),
-               item_t.c.status == ItemStatus.pending.value)
-        .values(status=ItemStatus.queued.value, queued_at=now)
-        .returning(item_t.c.id)
-    ).all()
+    rows = conn.execute(_queue_pending_statement(),
+                        {"p_batch_id": batch_id, "limit": limit, "now": now}).all()
     return sorted(r[0] for r in rows)
 
 
@@ -206,6 +251,25 @@ def unqueue(conn: Connection, item_ids: Sequence[int]) -> int:
     return result.rowcount
 
 
+@lru_cache(maxsize=2)
+def _claim_statement(expired: bool):
+    ts = item_t.c.started_at.type
+    conditions = [item_t.c.id == bindparam("item_id", type_=item_t.c.id.type)]
+    if expired:
+        conditions += [item_t.c.status == ItemStatus.running.value,
+                       item_t.c.lease_expires_at < bindparam("now", type_=ts),
+                       item_t.c.attempts < bindparam("max_attempts", type_=Integer)]
+    else:
+        conditions.append(item_t.c.status == ItemStatus.queued.value)
+    return (update(item_t).where(*conditions)
+            .values(status=ItemStatus.running.value, attempts=item_t.c.attempts + 1,
+                    started_at=bindparam("now", type_=ts),
+                    lease_expires_at=bindparam("p_lease_expires_at", type_=ts),
+                    worker=bindparam("p_worker", type_=String))
+            .returning(item_t.c.id, item_t.c.batch_id, item_t.c.attempts, item_t.c.name,
+                       item_t.c.document_id, item_t.c.seq))
+
+
 def claim(conn: Connection, item_id: int, worker: str, now: datetime, lease: timedelta,
           max_attempts: int) -> tuple[Claimed, bool] | None:
     """queued -> running, or re-claim a running item whose lease expired.
@@ -214,26 +278,36 @@ def claim(conn: Connection, item_id: int, worker: str, now: datetime, lease: tim
     then), or None when this message must be skipped: the item is done, cancelled,
     held by a live lease, or out of attempts (the lease sweep fails it).
     """
-    returning = (item_t.c.id, item_t.c.batch_id, item_t.c.attempts, item_t.c.name,
-                 item_t.c.document_id, item_t.c.seq)
-    values = dict(status=ItemStatus.running.value, attempts=item_t.c.attempts + 1,
-                  started_at=now, lease_expires_at=now + lease, worker=worker)
-    row = conn.execute(
-        update(item_t)
-        .where(item_t.c.id == item_id, item_t.c.status == ItemStatus.queued.value)
-        .values(**values).returning(*returning)
-    ).first()
+    params = {"item_id": item_id, "now": now, "p_lease_expires_at": now + lease,
+              "p_worker": worker, "max_attempts": max_attempts}
+    row = conn.execute(_claim_statement(False), params).first()
     from_queued = row is not None
     if row is None:
-        row = conn.execute(
-            update(item_t)
-            .where(item_t.c.id == item_id, item_t.c.status == ItemStatus.running.value,
-                   item_t.c.lease_expires_at < now, item_t.c.attempts < max_attempts)
-            .values(**values).returning(*returning)
-        ).first()
+        row = conn.execute(_claim_statement(True), params).first()
     if row is None:
         return None
     return Claimed(*row), from_queued
+
+
+@lru_cache(maxsize=4)
+def _end_attempt_statement(retry: bool, expired_only: bool):
+    ts = item_t.c.finished_at.type
+    conditions = [item_t.c.id == bindparam("item_id", type_=item_t.c.id.type),
+                  item_t.c.status == ItemStatus.running.value,
+                  item_t.c.attempts == bindparam("p_attempts", type_=Integer)]
+    if expired_only:
+        conditions.append(item_t.c.lease_expires_at < bindparam("now", type_=ts))
+    values: dict[str, Any] = {
+        "status": bindparam("p_status", type_=String), "lease_expires_at": None,
+        "error": bindparam("p_error", type_=item_t.c.error.type),
+    }
+    if retry:
+        values["queued_at"] = bindparam("now", type_=ts)
+    else:
+        values.update(finished_at=bindparam("now", type_=ts),
+                      result=bindparam("p_result", type_=item_t.c.result.type),
+                      score=bindparam("p_score", type_=item_t.c.score.type))
+    return update(item_t).where(*conditions).values(**values).returning(item_t.c.batch_id)
 
 
 def end_attempt(
@@ -253,18 +327,11 @@ def end_attempt(
     The fence (`attempts`) makes a late worker whose lease was taken over find nothing to
     change. `expired_only` is the lease sweep's guard. Returns the batch id, or None.
     """
-    conditions = [item_t.c.id == item_id, item_t.c.status == ItemStatus.running.value,
-                  item_t.c.attempts == attempts]
-    if expired_only:
-        conditions.append(item_t.c.lease_expires_at < now)
-    values: dict[str, Any] = {"status": status.value, "lease_expires_at": None}
-    if status == ItemStatus.queued:
-        values.update(error=error, queued_at=now)
-    else:
-        values.update(finished_at=now, error=error, result=result, score=score)
-    row = conn.execute(
-        update(item_t).where(*conditions).values(**values).returning(item_t.c.batch_id)
-    ).first()
+    statement = _end_attempt_statement(status == ItemStatus.queued, expired_only)
+    row = conn.execute(statement, {
+        "item_id": item_id, "p_attempts": attempts, "now": now, "p_status": status.value,
+        "p_error": error, "p_result": result, "p_score": score,
+    }).first()
     return row[0] if row else None
 
 

@@ -86,7 +86,8 @@ def _admin_engine():
 def pg_template() -> Iterator[str]:
     services.need(services.postgres_problem())
     admin, url = _admin_engine()
-    name = "shortlist_test_template"
+    # Per session: several test runs may share one server (developers, helpers, CI).
+    name = f"shortlist_test_template_{os.getpid()}"
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -130,12 +131,23 @@ def pg_empty_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def real_redis_url() -> Iterator[str]:
+def redis_namespace(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test gets its own Redis key prefix, so test runs sharing a server never see
+    (or flush) each other's queues."""
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("REDIS_NAMESPACE", namespace)
+    reset_settings()
+    return namespace
+
+
+@pytest.fixture
+def real_redis_url(redis_namespace: str) -> Iterator[str]:
     services.need(services.redis_problem())
-    client = redis.Redis.from_url(services.redis_url())
-    client.flushdb()
     yield services.redis_url()
-    client.flushdb()
+    client = redis.Redis.from_url(services.redis_url())
+    keys = list(client.scan_iter(f"{redis_namespace}:*", count=1000))
+    if keys:
+        client.delete(*keys)
     client.close()
 
 
@@ -147,6 +159,7 @@ class Stack:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, database_url: str,
                  redis_url: str | None, **overrides: object) -> None:
+        self.monkeypatch = monkeypatch
         monkeypatch.setenv("DATABASE_URL", database_url)
         if redis_url:
             monkeypatch.setenv("REDIS_URL", redis_url)
@@ -228,6 +241,9 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     # Not PYTEST_*: NiceGUI would think it runs under pytest and ignore PORT.
     env = {k: v for k, v in os.environ.items()
            if k not in _SETTING_VARS and not k.startswith("PYTEST_")}
+    # The test's own Redis namespace, so the subprocess shares the test's queues.
+    if os.environ.get("REDIS_NAMESPACE"):
+        env["REDIS_NAMESPACE"] = os.environ["REDIS_NAMESPACE"]
     env.update({k.upper(): str(v) for k, v in extra.items()})
     env["PYTHONPATH"] = str(REPO)
     return env

@@ -44,6 +44,7 @@ def test_embedded_broker_needs_no_server(monkeypatch):
 def test_tuned_for_fast_recovery_of_a_killed_workers_messages():
     broker = build_broker(Settings())
     # Dramatiq's defaults (60 s, 1000 per million) left messages stranded for ~18 minutes.
+    assert broker.namespace == "shortlist"
     assert broker.heartbeat_timeout == 20_000
     assert broker.maintenance_chance == 50_000
     retries = [m for m in broker.middleware if isinstance(m, Retries)]

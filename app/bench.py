@@ -1,0 +1,281 @@
+"""`python -m app bench`: Shortlist's throughput measured against raw Dramatiq, same run.
+
+First N no-op messages go through a bare actor (actors/bench_raw.py) on the same broker
+with the same worker processes and threads: the ceiling. Then an N-item `noop` batch goes
+through the batch service and the real workers (actors/worker.py). Every figure that
+depends on the machine is reported as a ratio to that ceiling, because the machine is
+shared and noisy.
+
+With REDIS_URL set the workers are real `dramatiq` processes; in embedded mode they are
+threads of this process (the `--processes` option is then ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import dramatiq
+from sqlalchemy import func, select
+
+from app import batches, dispatch, events, migrate, users
+from app.broker import get_broker
+from app.db import get_engine
+from app.models import BATCH_FINISHED, Batch, Item
+from app.redis_client import key
+from app.roundtrips import KEY as ROUND_TRIPS_KEY
+from app.settings import get_settings
+
+BENCH_USER = "bench@localhost.localdomain"
+RAW_QUEUE = "bench"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Result:
+    items: int
+    processes: int
+    threads: int
+    kind: str
+    mode: str
+    raw_seconds: float = 0.0
+    raw_per_s: float = 0.0
+    submit_seconds: float = 0.0
+    submit_per_s: float = 0.0
+    first_done_seconds: float = 0.0
+    all_done_seconds: float = 0.0
+    end_to_end_per_s: float = 0.0
+    ratio_to_raw: float = 0.0
+    event_delay_p50_ms: float | None = None
+    event_delay_p95_ms: float | None = None
+    peak_worker_rss_mb: float | None = None
+    db_round_trips_per_item: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Fleet:
+    """Worker processes (`dramatiq MODULE -p P -t T`) or, embedded, in-process threads."""
+
+    def __init__(self, module: str, processes: int, threads: int, queues: list[str],
+                 embedded: bool, env: dict[str, str] | None = None) -> None:
+        self.module, self.processes, self.threads = module, processes, threads
+        self.queues, self.embedded, self.env = queues, embedded, env or {}
+        self.proc: subprocess.Popen | None = None
+        self.worker: dramatiq.Worker | None = None
+        self.peak_rss_kb = 0
+        self._sampling = threading.Event()
+
+    def start(self) -> None:
+        if self.embedded:
+            self.worker = dramatiq.Worker(get_broker(), worker_threads=self.threads,
+                                          worker_timeout=100, queues=set(self.queues))
+            self.worker.start()
+            return
+        env = {**os.environ, **self.env, "PYTHONPATH": str(REPO)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dramatiq", self.module, "--processes", str(self.processes),
+             "--threads", str(self.threads), "--queues", *self.queues],
+            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self._wait_ready()
+        threading.Thread(target=self._sample_rss, daemon=True).start()
+
+    def _children(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
+                             text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def _wait_ready(self, timeout: float = 60.0) -> None:
+        """Until every worker process has registered its consumers with the broker."""
+        client = get_broker().client
+        key = f"{get_broker().namespace}:__heartbeats__"
+        before = client.zcard(key)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the {self.module} workers exited at start")
+            if len(self._children()) >= self.processes and \
+                    client.zcard(key) >= before + self.processes:
+                time.sleep(0.5)  # let every consumer thread start polling
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"the {self.module} workers did not start in {timeout:.0f}s")
+
+    def _sample_rss(self) -> None:
+        while not self._sampling.is_set() and self.proc and self.proc.poll() is None:
+            for pid in self._children():
+                try:
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmRSS:"):
+                            self.peak_rss_kb = max(self.peak_rss_kb, int(line.split()[1]))
+                except OSError:
+                    pass
+            self._sampling.wait(0.2)
+
+    def stop(self) -> None:
+        self._sampling.set()
+        if self.worker is not None:
+            self.worker.stop(timeout=10_000)
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def _drained(queue: str) -> bool:
+    broker = get_broker()
+    client, ns = broker.client, broker.namespace
+    if client.llen(f"{ns}:{queue}"):
+        return False
+    return all(client.scard(key) == 0 for key in client.scan_iter(f"{ns}:__acks__.*.{queue}"))
+
+
+def measure_raw(result: Result, embedded: bool) -> None:
+    broker = get_broker()
+    broker.declare_queue(RAW_QUEUE)
+    broker.flush(RAW_QUEUE)
+    fleet = Fleet("actors.bench_raw", result.processes, result.threads, [RAW_QUEUE], embedded)
+    if embedded:
+        import actors.bench_raw  # noqa: F401  (declares the bare actor on this broker)
+    fleet.start()
+    try:
+        started = time.monotonic()
+        dispatch.send_many(RAW_QUEUE, "bench_noop", [(n,) for n in range(result.items)])
+        while not _drained(RAW_QUEUE):
+            time.sleep(0.01)
+        result.raw_seconds = time.monotonic() - started
+    finally:
+        fleet.stop()
+    result.raw_per_s = result.items / result.raw_seconds
+
+
+def _bench_user():
+    try:
+        return users.get_user_by_email(BENCH_USER)
+    except Exception:  # noqa: BLE001  (first run)
+        return users.create_user(BENCH_USER, secrets.token_urlsafe(16), role="admin",
+                                 plan="enterprise")
+
+
+def measure_shortlist(result: Result, embedded: bool, sleep_ms: int) -> None:
+    user = _bench_user()
+    client = get_broker().client
+    client.delete(key(*ROUND_TRIPS_KEY))
+    delays: list[float] = []
+    listener = events.Listener()
+    batch_ref: dict[str, str] = {}
+
+    def on_event(event: dict) -> None:
+        if event.get("batch_id") == batch_ref.get("id"):
+            delays.append((time.time() - event["at"]) * 1000)
+
+    listener.subscribe(on_event)
+    listener.start()
+    listener.ready.wait(5)
+    fleet = Fleet("actors.worker", result.processes, result.threads, ["critical"], embedded,
+                  env={"COUNT_DB_ROUND_TRIPS": "true"})
+    if embedded:
+        from actors.registry import declare_actors
+
+        declare_actors(get_broker(), get_settings())
+    fleet.start()
+    try:
+        wall_start = time.time()
+        started = time.monotonic()
+        batch = batches.submit(
+            user, kind=result.kind, lane="critical",
+            items=[batches.NewItem(f"item {n}") for n in range(result.items)],
+            params={"sleep_ms": sleep_ms},
+        )
+        batch_ref["id"] = str(batch.id)
+        result.submit_seconds = time.monotonic() - started
+        result.submit_per_s = result.items / result.submit_seconds
+        batch_t = Batch.__table__
+        while True:
+            with get_engine().connect() as conn:
+                status = conn.execute(select(batch_t.c.status).where(
+                    batch_t.c.id == batch.id)).scalar()
+            if status in BATCH_FINISHED:
+                break
+            time.sleep(0.05)
+        item_t = Item.__table__
+        with get_engine().connect() as conn:
+            first, last = conn.execute(
+                select(func.min(item_t.c.finished_at), func.max(item_t.c.finished_at))
+                .where(item_t.c.batch_id == batch.id)).one()
+        result.first_done_seconds = first.timestamp() - wall_start
+        result.all_done_seconds = last.timestamp() - wall_start
+    finally:
+        fleet.stop()
+        listener.stop()
+    result.end_to_end_per_s = result.items / result.all_done_seconds
+    result.ratio_to_raw = result.end_to_end_per_s / result.raw_per_s
+    if delays:
+        result.event_delay_p50_ms = statistics.median(delays)
+        result.event_delay_p95_ms = statistics.quantiles(delays, n=20)[-1] \
+            if len(delays) >= 20 else max(delays)
+    if fleet.peak_rss_kb:
+        result.peak_worker_rss_mb = fleet.peak_rss_kb / 1024
+    trips = client.get(key(*ROUND_TRIPS_KEY))
+    if trips is not None:
+        result.db_round_trips_per_item = int(trips) / result.items
+    elif embedded:
+        result.notes.append("round trips are counted only with real worker processes")
+
+
+def run(items: int, processes: int, threads: int, kind: str = "noop",
+        sleep_ms: int = 0) -> Result:
+    settings = get_settings()
+    embedded = settings.embedded_broker
+    result = Result(items=items, processes=1 if embedded else processes, threads=threads,
+                    kind=kind, mode="embedded" if embedded else "redis")
+    migrate.upgrade()
+    measure_raw(result, embedded)
+    measure_shortlist(result, embedded, sleep_ms)
+    return result
+
+
+def render(result: Result) -> str:
+    def ms(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.0f} ms"
+
+    rows = [
+        ("raw Dramatiq (no-op actor)", f"{result.raw_per_s:,.0f} msg/s"),
+        ("submission (database + dispatch)",
+         f"{result.submit_seconds:.3f} s = {result.submit_per_s:,.0f} items/s"),
+        ("time to first item done", f"{result.first_done_seconds:.3f} s"),
+        ("time to all done", f"{result.all_done_seconds:.3f} s"),
+        ("end to end", f"{result.end_to_end_per_s:,.0f} items/s"),
+        ("ratio to raw Dramatiq", f"{result.ratio_to_raw:.2f}"),
+        ("event delay p50 / p95",
+         f"{ms(result.event_delay_p50_ms)} / {ms(result.event_delay_p95_ms)}"),
+        ("peak worker RSS", "n/a" if result.peak_worker_rss_mb is None
+         else f"{result.peak_worker_rss_mb:.0f} MB"),
+        ("database round trips per item", "n/a" if result.db_round_trips_per_item is None
+         else f"{result.db_round_trips_per_item:.2f}"),
+    ]
+    head = (f"{result.items} {result.kind} items, {result.processes} processes x"
+            f" {result.threads} threads, {result.mode} broker")
+    width = max(len(r[0]) for r in rows)
+    lines = [head, "-" * len(head)] + [f"{k.ljust(width)}  {v}" for k, v in rows]
+    return "\n".join(lines + [f"note: {n}" for n in result.notes])
+
+
+def main(items: int, processes: int, threads: int, kind: str, sleep_ms: int,
+         as_json: bool) -> int:
+    result = run(items, processes, threads, kind, sleep_ms)
+    print(json.dumps(asdict(result), indent=2) if as_json else render(result))
+    return 0
