@@ -53,7 +53,9 @@ def declare_actors(broker: dramatiq.Broker, settings: Settings) -> dict[str, dra
             continue
         actors[name] = dramatiq.actor(
             process_item, actor_name=name, queue_name=lane, priority=LANE_PRIORITY[lane],
-            time_limit=settings.item_time_limit_s * 1000, **options,
+            time_limit=settings.item_time_limit_s * 1000,
+            # On SIGTERM, interrupt running items so they are handed back at once.
+            notify_shutdown=True, **options,
         )
     if FINALIZE_ACTOR not in broker.actors:
         actors[FINALIZE_ACTOR] = dramatiq.actor(

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from app.errors import ShortlistError
 from app.logs import configure_logging
 from app.models import Plan, Role
-from app.settings import get_settings
+from app.settings import describe_settings_error, get_settings
 
 
 def _read_password(confirm: bool = True) -> str:
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         configure_logging(get_settings())
     except ValidationError as exc:
-        print(f"Configuration error: {exc}", file=sys.stderr)
+        print(f"Configuration error: {describe_settings_error(exc)}", file=sys.stderr)
         return 2
     try:
         return args.func(args)

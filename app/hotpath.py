@@ -95,6 +95,7 @@ def _finish_statement(status: ItemStatus, expired_only: bool):
                               "error": bindparam("p_error", type_=item_t.c.error.type)}
     if status == ItemStatus.queued:
         values["queued_at"] = now
+        values["attempts"] = item_t.c.attempts - bindparam("p_refund", type_=Integer)
     else:
         values.update(finished_at=now, result=bindparam("p_result", type_=item_t.c.result.type),
                       score=bindparam("p_score", type_=item_t.c.score.type))
@@ -131,10 +132,11 @@ def _finish_statement(status: ItemStatus, expired_only: bool):
 
 def finish(conn: Connection, item_id: int, attempts: int, status: ItemStatus, now: datetime,
            *, error: str | None, result: dict[str, Any] | None, score: float | None,
-           expired_only: bool = False) -> tuple[BatchState, list[int]] | None:
+           expired_only: bool = False, refund: bool = False,
+           ) -> tuple[BatchState, list[int]] | None:
     row = conn.execute(_finish_statement(status, expired_only), {
         "item_id": item_id, "p_attempts": attempts, "p_error": error, "p_result": result,
-        "p_score": score, **counter_params(now),
+        "p_score": score, "p_refund": int(refund), **counter_params(now),
     }).first()
     if row is None:
         return None

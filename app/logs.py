@@ -1,4 +1,9 @@
-"""One line per event to stdout."""
+"""Logs: one line per event, to stdout (what Procfile hosts and Docker collect).
+
+Tracebacks are folded onto the same line, so a log search or a line-based collector
+never splits one event. Nothing here logs resume text or secrets: messages carry ids,
+counts and reasons only.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,25 @@ import sys
 
 from app.settings import Settings
 
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class OneLineFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\r", "").replace("\n", " ⏎ ")
+
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        stream=sys.stdout,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        force=True,
-    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(OneLineFormatter(FORMAT))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler], force=True)
     # APScheduler logs every job run at INFO; our runner logs one line per run instead.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def fold_existing_handlers() -> None:
+    """In processes whose logging someone else set up (the dramatiq CLI), keep their
+    handlers but make every record one line."""
+    for handler in logging.getLogger().handlers:
+        fmt = handler.formatter._fmt if handler.formatter else FORMAT
+        handler.setFormatter(OneLineFormatter(fmt))

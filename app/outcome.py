@@ -35,6 +35,8 @@ class Outcome:
     error: str | None = None
     result: dict[str, Any] | None = None
     score: float | None = None
+    # Handed back unfinished (the worker is shutting down): the attempt does not count.
+    refund: bool = False
 
     @property
     def retry(self) -> bool:
@@ -62,6 +64,11 @@ def decide(exc: BaseException | None, attempts: int, max_attempts: int, *,
         ItemStatus.failed,
         error=f"{_short(exc)} Gave up after {attempts} attempts.",
     )
+
+
+def handed_back() -> Outcome:
+    """The worker stops (a deploy, a scale-down): the item is claimable again at once."""
+    return Outcome(ItemStatus.queued, error=None, refund=True)
 
 
 def crashed_outcome(attempts: int, max_attempts: int) -> Outcome:

@@ -22,7 +22,7 @@ from app.db import get_engine, run_autocommit
 from app.errors import ShortlistError, TransientError
 from app.kinds import ItemWork, get_kind
 from app.models import BATCH_ACTIVE, ITEM_TERMINAL, Document, ItemStatus, utcnow
-from app.outcome import Cancelled, Outcome, RetryItem, decide
+from app.outcome import Cancelled, Outcome, RetryItem, decide, handed_back
 from app.settings import get_settings
 from app.transitions import BatchState
 
@@ -53,12 +53,14 @@ def persist_outcome(item_id: int, attempts: int, outcome: Outcome, *,
     if get_engine().dialect.name == "postgresql":
         finished = run_autocommit(lambda conn: hotpath.finish(
             conn, item_id, attempts, outcome.status, now, error=outcome.error,
-            result=outcome.result, score=outcome.score, expired_only=expired_only))
+            result=outcome.result, score=outcome.score, expired_only=expired_only,
+            refund=outcome.refund))
         return None if finished is None else Persisted(*finished)
     with get_engine().begin() as conn:
         batch_id = transitions.end_attempt(
             conn, item_id, attempts, outcome.status, now, error=outcome.error,
             result=outcome.result, score=outcome.score, expired_only=expired_only,
+            refund=outcome.refund,
         )
         if batch_id is None:
             return None
@@ -172,8 +174,9 @@ def process_item(item_id: int) -> str:
             f"Processing took longer than {settings.item_time_limit_s} seconds."),
             item.attempts, settings.max_attempts)
     except Interrupt:
-        # The worker is shutting down: hand the item back without spending an attempt.
-        outcome = Outcome(ItemStatus.queued, error=None)
+        # The worker is shutting down (SIGTERM): hand the item back, claimable at once,
+        # without spending an attempt.
+        outcome = handed_back()
     except Exception as exc:  # noqa: BLE001  (every failure becomes an outcome)
         if not isinstance(exc, Cancelled | ShortlistError):
             log.exception("item %s failed unexpectedly", item_id)
@@ -186,6 +189,10 @@ def process_item(item_id: int) -> str:
     if persisted is None:
         return "lost-lease"
     after_persist(persisted)
+    if outcome.refund:
+        # Send it again now, not after a backoff: another worker takes it at once.
+        send_or_unqueue(persisted.state.id, persisted.state.lane, [item.item_id])
+        return "handed-back"
     if outcome.retry:
         raise RetryItem(outcome.error or "retry")
     return outcome.status.value

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LANES: tuple[str, ...] = ("critical", "high", "normal", "low")
@@ -181,6 +181,15 @@ class Settings(BaseSettings):
     @property
     def dialect(self) -> Literal["postgresql", "sqlite"]:
         return "sqlite" if self.sqlalchemy_url.startswith("sqlite") else "postgresql"
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """Which settings are wrong and why, without echoing their values (URLs hold passwords)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in error['loc']).upper() or 'settings'}:"
+        f" {error['msg'].removeprefix('Value error, ')}"
+        for error in exc.errors()
+    )
 
 
 @lru_cache(maxsize=1)

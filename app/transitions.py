@@ -303,6 +303,7 @@ def _end_attempt_statement(retry: bool, expired_only: bool):
     }
     if retry:
         values["queued_at"] = bindparam("now", type_=ts)
+        values["attempts"] = item_t.c.attempts - bindparam("p_refund", type_=Integer)
     else:
         values.update(finished_at=bindparam("now", type_=ts),
                       result=bindparam("p_result", type_=item_t.c.result.type),
@@ -321,6 +322,7 @@ def end_attempt(
     result: dict[str, Any] | None = None,
     score: float | None = None,
     expired_only: bool = False,
+    refund: bool = False,
 ) -> uuid.UUID | None:
     """running -> done | failed | cancelled | queued (a retry), fenced by the attempt number.
 
@@ -330,7 +332,7 @@ def end_attempt(
     statement = _end_attempt_statement(status == ItemStatus.queued, expired_only)
     row = conn.execute(statement, {
         "item_id": item_id, "p_attempts": attempts, "now": now, "p_status": status.value,
-        "p_error": error, "p_result": result, "p_score": score,
+        "p_error": error, "p_result": result, "p_score": score, "p_refund": int(refund),
     }).first()
     return row[0] if row else None
 

@@ -86,9 +86,11 @@ def test_create_token_prints_it_once_and_stores_only_its_hash(cli_env, sqlite_ur
     assert token not in (stored.token_hash, stored.prefix) and len(stored.token_hash) == 64
 
 
-def test_bad_configuration_is_reported_without_a_traceback(cli_env):
-    env = dict(cli_env, DATABASE_URL="mysql://x@y/z")
+def test_bad_configuration_is_reported_without_a_traceback_or_the_secret(cli_env):
+    env = dict(cli_env, DATABASE_URL="mysql://admin:hunter2@db/z")
     result = run_cli("migrate", env=env)
     assert result.returncode == 2
-    assert result.stderr.startswith("Configuration error:")
-    assert "postgres://, postgresql:// or sqlite:///" in result.stderr
+    assert result.stderr.strip() == (
+        "Configuration error: DATABASE_URL: DATABASE_URL must start with postgres://,"
+        " postgresql:// or sqlite:/// (got 'mysql')")
+    assert "hunter2" not in result.stderr

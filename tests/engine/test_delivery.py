@@ -185,3 +185,38 @@ def test_sigkilled_worker_process_another_worker_finishes(pg_stack):
     assert assert_counters_match_items(batch.id)["done"] == 300
     assert final.n_done == 300
     assert all(i.status == "done" and i.attempts <= 2 for i in items(batch.id))
+
+
+@pytest.mark.integration
+@pytest.mark.chaos
+@pytest.mark.slow
+def test_sigterm_hands_running_items_back_at_once(pg_stack):
+    """A rolling deploy: SIGTERM stops the worker within seconds; the items it was running
+    are claimable at once (no lease expiry) and keep their attempts."""
+    stack = pg_stack(DISPATCH_WINDOW=20)
+    env = subprocess_env(DATABASE_URL=stack.settings.database_url,
+                         REDIS_URL=stack.settings.redis_url)
+    batch = submit_noop(make_user(), 40, sleep_ms=1500)
+    first = _start_worker(env, threads=4)
+    second = None
+    try:
+        wait_until(lambda: load(batch.id).n_running >= 4, timeout=60, message="running items")
+        stopped_at = time.monotonic()
+        os.killpg(first.pid, signal.SIGTERM)
+        first.wait(timeout=30)
+        stop_s = time.monotonic() - stopped_at
+        after = load(batch.id)
+        assert after.n_running == 0, "every running item was handed back"
+        second = _start_worker(env, threads=8)
+        final = wait_finished(batch.id, timeout=120)  # no lease sweep needed
+        print(f"\nworker stopped {stop_s:.1f}s after SIGTERM; batch done"
+              f" {time.monotonic() - stopped_at:.1f}s after it")
+    finally:
+        for proc in (first, second):
+            if proc and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+    assert stop_s < 10
+    assert final.status == "done"
+    assert assert_counters_match_items(batch.id)["done"] == 40
+    assert all(i.attempts == 1 for i in items(batch.id)), "a hand-back spends no attempt"
