@@ -22,8 +22,11 @@ LANE_PRIORITY = {"critical": 0, "high": 10, "normal": 50, "low": 100}
 FINALIZE_ACTOR = "finalize_batch"
 PIPELINE_CHUNK = 1000
 
+ITEM_ACTOR_PREFIX = "process_item_"
+
+
 def item_actor_name(lane: str) -> str:
-    return f"process_item_{lane}"
+    return f"{ITEM_ACTOR_PREFIX}{lane}"
 
 
 def _message(actor_name: str, lane: str, args: tuple) -> dramatiq.Message:

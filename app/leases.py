@@ -2,9 +2,11 @@
 
 - A running item whose lease expired (its worker died or hung) goes back to `queued` and
   is sent again, or fails once its attempts are used up.
-- Queued items whose message the broker lost are sent again: all of them when Redis lost
-  its data (restarted without persistence, flushed), which the disappearance of a marker
-  key reveals; otherwise only those queued for longer than RESEND_QUEUED_AFTER_S.
+- A queued item whose message is not in the broker (Redis restarted without persistence
+  or was flushed, or a worker died between committing a release and sending it) is sent
+  again. The sweep reads which items have a message in Redis, ready, delayed or being
+  processed, so the check is exact; only items queued for RESEND_QUEUED_AFTER_S are
+  considered, leaving a just-committed release time to be sent.
 - A finished batch whose finalize message was lost is finalized here.
 
 Re-sending is always safe: a duplicate message finds its item already claimed and is
@@ -13,6 +15,7 @@ skipped.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,11 +26,11 @@ from sqlalchemy import select
 from app import dispatch, transitions
 from app.broker import get_broker
 from app.db import get_engine
+from app.dispatch import ITEM_ACTOR_PREFIX
 from app.models import BATCH_FINISHED, Batch, utcnow
 from app.outcome import crashed_outcome
 from app.processing import after_persist, persist_outcome, send_or_unqueue
-from app.redis_client import key
-from app.settings import get_settings
+from app.settings import LANES, get_settings
 
 log = logging.getLogger("shortlist.leases")
 CHUNK = 1000
@@ -40,7 +43,6 @@ class SweepReport:
     failed: int = 0
     resent: int = 0
     finalized: int = 0
-    broker_reset: bool = False
 
 
 def sweep(now: datetime | None = None) -> SweepReport:
@@ -71,21 +73,34 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
             return
 
 
+def items_with_messages() -> set[int]:
+    """Ids of the items that have a message in the broker (ready, delayed or in flight)."""
+    broker = get_broker()
+    ids: set[int] = set()
+    for lane in LANES:
+        for suffix in ("", ".DQ"):
+            for _, raw in broker.client.hscan_iter(f"{broker.namespace}:{lane}{suffix}.msgs",
+                                                   count=1000):
+                message = json.loads(raw)
+                if message.get("actor_name", "").startswith(ITEM_ACTOR_PREFIX):
+                    ids.add(message["args"][0])
+    return ids
+
+
 def _lost_messages(now: datetime, report: SweepReport) -> None:
-    client = get_broker().client
-    if client.get(key("broker-epoch")) is None:
-        report.broker_reset = True
-        older_than = None  # Redis lost its data: every queued item's message is gone
-    else:
-        older_than = now - timedelta(seconds=get_settings().resend_queued_after_s)
+    older_than = now - timedelta(seconds=get_settings().resend_queued_after_s)
+    live: set[int] | None = None
     after_id = 0
     while True:
         with get_engine().connect() as conn:
             rows = transitions.queued_items(conn, older_than=older_than, limit=CHUNK,
                                             after_id=after_id)
+        if rows and live is None:
+            live = items_with_messages()  # read after the items: a later send is seen
         by_lane: dict[str, list[int]] = defaultdict(list)
         for item_id, lane in rows:
-            by_lane[lane].append(item_id)
+            if item_id not in live:
+                by_lane[lane].append(item_id)
         for lane, ids in by_lane.items():
             report.resent += dispatch.send_items(lane, ids)
             with get_engine().begin() as conn:
@@ -93,10 +108,9 @@ def _lost_messages(now: datetime, report: SweepReport) -> None:
         if len(rows) < CHUNK:
             break
         after_id = rows[-1][0]
-    if report.broker_reset:
-        client.set(key("broker-epoch"), now.isoformat())
-        log.warning("broker data was lost (Redis restarted or flushed): re-sent %d queued"
-                    " items", report.resent)
+    if report.resent:
+        log.warning("re-sent %d queued items whose messages the broker had lost",
+                    report.resent)
 
 
 def _unfinalized(now: datetime, report: SweepReport) -> None:

@@ -119,8 +119,8 @@ class Settings(BaseSettings):
     cleanup_interval_s: int = Field(3600, ge=1, description="Retention cleanup interval.")
     stats_interval_s: int = Field(300, ge=1, description="Statistics roll-up interval.")
     resend_queued_after_s: int = Field(
-        900, ge=10, description="Re-send a queued item's message after it waited this long"
-        " (a safety net; duplicates are skipped)."
+        10, ge=1, description="A queued item whose message is missing from the broker is"
+        " sent again once it has been queued this long."
     )
 
     count_db_round_trips: bool = Field(

@@ -3,10 +3,13 @@
 Parameters: `sleep_ms` per item, and the fractions of items that fail for good
 (`fail_rate`) or fail their first attempt with a transient error (`transient_rate`).
 Which items fail is a pure function of their position, so tests know exact counts.
+`crash_seqs` lists positions whose item kills its worker process every time (a poison
+message, for the fault tests).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -44,11 +47,19 @@ def validate_params(params: dict[str, Any]) -> dict[str, Any]:
     fail_rate, transient_rate = _rate(params, "fail_rate"), _rate(params, "transient_rate")
     if fail_rate + transient_rate > 1:
         raise InvalidInput("fail_rate and transient_rate add up to more than 1.")
-    return {"sleep_ms": sleep_ms, "fail_rate": fail_rate, "transient_rate": transient_rate}
+    crash_seqs = params.get("crash_seqs") or []
+    if not isinstance(crash_seqs, list) or not all(isinstance(n, int) for n in crash_seqs):
+        raise InvalidInput("crash_seqs must be a list of item positions.")
+    result = {"sleep_ms": sleep_ms, "fail_rate": fail_rate, "transient_rate": transient_rate}
+    if crash_seqs:
+        result["crash_seqs"] = crash_seqs
+    return result
 
 
 def handle(work: ItemWork) -> ItemResult:
     params = work.params
+    if work.seq in params.get("crash_seqs", ()):
+        os._exit(70)  # the whole worker process dies, as a segfaulting parser would
     sleep_s = params.get("sleep_ms", 0) / 1000
     # Sleep in slices so a cancel is noticed at the next checkpoint.
     while sleep_s > 0:

@@ -41,16 +41,24 @@ def test_lease_sweep_job_requeues_an_expired_lease(stack):
         assert wait_finished(batch.id).n_done == 1
 
 
-def test_lease_sweep_resends_a_lost_message(stack):
-    leases.sweep()
-    batch = submit_noop(make_user(), 3)
-    stack.broker.flush_all()  # the messages are gone, the items still say queued
-    with get_engine().begin() as conn:  # and they have waited long enough
+def test_lease_sweep_resends_exactly_the_lost_messages(stack):
+    kept = submit_noop(make_user(), 2)
+    lost = submit_noop(make_user(), 3, lane="low")
+    stack.broker.flush("low")  # the low lane's messages are gone; the items still say queued
+    with get_engine().begin() as conn:  # and every item has waited long enough
         conn.execute(update(item_t).values(queued_at=utcnow() - timedelta(hours=1)))
-    report = leases.sweep()
-    assert (report.resent, report.broker_reset) == (3, False)
+    assert leases.sweep().resent == 3
+    assert leases.sweep().resent == 0  # their messages are there now
     with stack.worker(threads=2):
-        assert wait_finished(batch.id).n_done == 3
+        assert wait_finished(lost.id).n_done == 3
+        assert wait_finished(kept.id).n_done == 2
+
+
+def test_a_just_released_item_is_given_time_to_be_sent(stack):
+    batch = submit_noop(make_user(), 2)
+    stack.broker.flush_all()
+    assert leases.sweep().resent == 0  # queued a moment ago: its send may be under way
+    assert load(batch.id).n_queued == 2
 
 
 def test_top_up_dispatches_pending_items(stack_factory):
