@@ -17,7 +17,19 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from app.models import (
@@ -116,8 +128,10 @@ def counter_values(deltas: dict[str, Any], extra_keys: tuple[str, ...] = ()) -> 
     after = {c: batch_t.c[c] + deltas[c] if c in deltas else batch_t.c[c] for c in _COUNTERS}
     unfinished = after["n_pending"] + after["n_queued"] + after["n_running"]
     old = batch_t.c.status
+    # Plain literals, not an "expanding" IN parameter, so the statement compiles to fixed
+    # SQL that app.hotpath can run on the raw connection.
     active = or_(bindparam("reopen", type_=Boolean),
-                 old.in_([s.value for s in BATCH_ACTIVE]))
+                 old.in_([literal(s.value) for s in BATCH_ACTIVE]))
     current = func.coalesce(bindparam("set_status", type_=String), old)
     ends = and_(active, unfinished == 0)
     final = _final_status(current, after)
