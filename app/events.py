@@ -41,13 +41,72 @@ def reset() -> None:
     _client = None
 
 
-def publish(event: dict[str, Any]) -> None:
-    """Best effort: progress display must never fail an item."""
-    event = {**event, "at": time.time()}
+COALESCE_S = 0.1
+
+
+def _send(event: dict[str, Any]) -> None:
     try:
         _get_client().publish(key("events"), json.dumps(event, separators=(",", ":")))
     except Exception as exc:  # noqa: BLE001  (Redis down: the page catches up later)
         log.warning("could not publish event for batch %s: %s", event.get("batch_id"), exc)
+
+
+class _Coalescer:
+    """At most one event per batch per COALESCE_S from this process; the latest wins.
+
+    Events carry absolute counts, so skipping intermediate ones loses nothing: a batch
+    finishing 2,000 items a second costs listeners ten events, not 2,000. A batch's first
+    event and its end are sent at once.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.last_sent: dict[str, float] = {}
+        self.pending: dict[str, dict[str, Any]] = {}
+        self.wakeup = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def publish(self, event: dict[str, Any]) -> None:
+        batch_id = event.get("batch_id", "")
+        urgent = event.get("finalized") or event.get("status") not in ("queued", "running")
+        now = time.monotonic()
+        with self.lock:
+            if not urgent and now - self.last_sent.get(batch_id, 0.0) < COALESCE_S:
+                self.pending[batch_id] = event
+                self._ensure_thread()
+                return
+            self.pending.pop(batch_id, None)
+            self.last_sent[batch_id] = now
+            if len(self.last_sent) > 10_000:
+                self.last_sent.clear()
+        _send(event)
+
+    def _ensure_thread(self) -> None:
+        if self.thread is None or not self.thread.is_alive():
+            self.thread = threading.Thread(target=self._flush_forever, name="event-coalescer",
+                                           daemon=True)
+            self.thread.start()
+
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(COALESCE_S / 2)
+            now = time.monotonic()
+            with self.lock:
+                due = [b for b in self.pending
+                       if now - self.last_sent.get(b, 0.0) >= COALESCE_S]
+                events = [self.pending.pop(b) for b in due]
+                for b in due:
+                    self.last_sent[b] = now
+            for event in events:
+                _send(event)
+
+
+_coalescer = _Coalescer()
+
+
+def publish(event: dict[str, Any]) -> None:
+    """Best effort: progress display must never fail an item. `at` is when it happened."""
+    _coalescer.publish({**event, "at": time.time()})
 
 
 class Listener:
