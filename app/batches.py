@@ -250,8 +250,9 @@ def retry(user: User, batch_id: uuid.UUID | str, *, include_cancelled: bool = Fa
         transitions.move_counters(
             conn, batch.id, deltas, now, reopen=True,
             set_status=BatchStatus.running if started else BatchStatus.queued,
+            # The summary and reports are rebuilt when the batch finishes again.
             extra={"finished_at": None, "expires_at": None, "error": None,
-                   "cancelled_at": None},
+                   "cancelled_at": None, "summary": None},
         )
         with Session(bind=conn) as session:
             record_admin_action(session, user, "retry", batch.id, items=count,

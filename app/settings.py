@@ -108,6 +108,42 @@ class Settings(BaseSettings):
     quota_premium: int = Field(2_000, ge=1, description="... on the premium plan.")
     quota_enterprise: int = Field(50_000, ge=1, description="... on the enterprise plan.")
 
+    # --- Web and API -------------------------------------------------------------------
+    session_https_only: bool = Field(
+        False, description="Send the session cookie over HTTPS only (set behind HTTPS)."
+    )
+    session_max_age_s: int = Field(14 * 24 * 3600, ge=60, description="Session lifetime.")
+    forwarded_allow_ips: str | None = Field(
+        None, description="Proxy addresses whose X-Forwarded-For/-Proto headers are trusted"
+        " (e.g. `*` behind a Procfile host's router); unset: none."
+    )
+    signin_max_failures_per_account: int = Field(
+        5, ge=1, description="Failed sign-ins per account before a pause."
+    )
+    signin_max_failures_per_client: int = Field(
+        20, ge=1, description="Failed sign-ins per client address before a pause."
+    )
+    signin_window_s: int = Field(900, ge=1, description="How long failed sign-ins count.")
+    api_submit_rate_per_minute: int = Field(
+        30, ge=0, description="Batch submissions per minute per API token (0: no limit)."
+    )
+    api_max_json_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest JSON body of a submission."
+    )
+    api_sse_keepalive_s: float = Field(
+        15.0, gt=0, description="Seconds between keep-alive comments on an event stream."
+    )
+    api_sse_max_streams: int = Field(
+        1000, ge=1, description="Most event streams open at once in one web process."
+    )
+    metrics_token: str | None = Field(
+        None, description="A bearer token Prometheus may scrape /metrics with (admins' API"
+        " tokens work too)."
+    )
+    metrics_window_s: int = Field(
+        900, ge=60, description="Window of the processing-time histogram in /metrics."
+    )
+
     # --- Housekeeping ------------------------------------------------------------------
     retention_done_days: int = Field(7, ge=1, description="Keep done and cancelled batches.")
     retention_failed_days: int = Field(
@@ -133,7 +169,8 @@ class Settings(BaseSettings):
         4, ge=1, description="Worker threads inside `python -m app serve`."
     )
 
-    @field_validator("database_url", "redis_url", "storage_secret", mode="before")
+    @field_validator("database_url", "redis_url", "storage_secret", "metrics_token",
+                     "forwarded_allow_ips", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -1,5 +1,8 @@
 """`python -m ui`: the web process of a deployment (Procfile `web`)."""
 
+import sys
+
+from app.errors import ConfigurationError
 from app.logs import configure_logging
 from app.settings import get_settings
 from ui.web import run
@@ -7,4 +10,8 @@ from ui.web import run
 if __name__ in {"__main__", "__mp_main__"}:
     settings = get_settings()
     configure_logging(settings)
-    run(settings, storage_secret=settings.storage_secret)
+    try:
+        run(settings, storage_secret=settings.storage_secret)
+    except ConfigurationError as exc:
+        print(f"Configuration error: {exc.message}", file=sys.stderr)
+        sys.exit(2)

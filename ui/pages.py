@@ -1,9 +1,22 @@
-"""Pages and routes of the web app. Thin: they call `app` services, never the database."""
+"""Pages and routes of the web app. Thin: they call `app` services and queries."""
 
 from __future__ import annotations
 
-from fastapi.responses import JSONResponse
-from nicegui import app as web, ui
+import logging
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from nicegui import Client
+from nicegui import app as web
+from nicegui.page import page as nicegui_page
+
+from app import queries
+from app.errors import NotFound
+from ui import auth, theme
+from ui.views import batch, new, screenings, signin
+
+log = logging.getLogger("shortlist.ui")
 
 
 def register() -> None:
@@ -14,8 +27,44 @@ def register() -> None:
         # Process alive; /readyz (database and broker) comes with the API.
         return JSONResponse({"status": "ok"})
 
-    @ui.page("/", title="Shortlist")
-    def index() -> None:
-        with ui.column().classes("w-full items-center q-pa-xl"):
-            ui.label("Shortlist").classes("text-h4")
-            ui.label("Bulk resume screening. The recruiter's pages are on their way.")
+    @web.get("/screenings/{batch_id}/report.{fmt}", include_in_schema=False)
+    def download_report(batch_id: str, fmt: str) -> Response:
+        # The middleware already refused anyone signed out; check again, then permission.
+        user = auth.current_user()
+        if user is None:
+            return RedirectResponse(auth.signin_url(f"/screenings/{batch_id}"), status_code=303)
+        try:
+            report = queries.report_document(user, batch_id, fmt)
+        except NotFound as exc:
+            return PlainTextResponse(exc.message, status_code=404)
+        return Response(report.content, media_type=report.content_type, headers={
+            "Content-Disposition": content_disposition(report.filename),
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        })
+
+    signin.register()
+    screenings.register()
+    new.register()
+    batch.register()
+
+    web.on_page_exception(_page_error)
+    web.add_exception_handler(404, _not_found)
+
+
+def content_disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _page_error(exception: Exception) -> None:
+    # Logged by NiceGUI; the person sees a sentence, never a traceback.
+    theme.error_page()
+
+
+async def _not_found(request: Request, exception: Exception) -> Response:
+    if request.url.path.startswith("/_nicegui"):
+        return PlainTextResponse("Not found", status_code=404)
+    with Client(nicegui_page(""), request=request) as client:
+        theme.not_found(None, "We could not find that page.")
+    return client.build_response(request, 404)

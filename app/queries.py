@@ -1,0 +1,308 @@
+"""Read-side queries for the recruiter's pages: lists, the shortlist, details, reports.
+
+Every function that takes a user checks permission through app.permissions first, so
+another recruiter's screening looks exactly like a missing one (NotFound). Lists are paged
+on the server: a screening may hold tens of thousands of resumes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, and_, func, literal_column, select
+from sqlalchemy.engine import Connection
+
+from app.batches import parse_batch_id
+from app.db import get_engine
+from app.errors import InvalidInput, NotFound
+from app.models import BATCH_FINISHED, Batch, Document, Item, ItemStatus, User
+from app.permissions import check_active, check_read
+
+batch_t, item_t, document_t = Batch.__table__, Item.__table__, Document.__table__
+T = TypeVar("T")
+
+MAX_PER_PAGE = 200
+_FINISHED = {s.value for s in BATCH_FINISHED}
+SORTS = ("rank", "score", "name", "years")
+REPORT_FORMATS = {"csv": "report_csv_id", "xlsx": "report_xlsx_id"}
+_REPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    rows: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+@dataclass(frozen=True)
+class ShortlistRow:
+    item_id: int
+    rank: int
+    file: str
+    name: str | None  # the candidate's name as read from the resume
+    score: int
+    band: str
+    must_have_matched: list[str]
+    must_have_missing: list[str]
+    nice_to_have_matched: list[str]
+    years: float | None
+
+
+@dataclass(frozen=True)
+class FailedRow:
+    item_id: int
+    file: str
+    reason: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    item_id: int
+    batch_id: uuid.UUID
+    file: str
+    status: str
+    score: float | None
+    error: str | None
+    analysis: dict[str, Any] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class Report:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def _paging(page: int, per_page: int) -> tuple[int, int]:
+    try:
+        page, per_page = int(page), int(per_page)
+    except (TypeError, ValueError):
+        raise InvalidInput("The page number must be a whole number.") from None
+    return max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+
+
+def _load_batch(conn: Connection, batch_id: uuid.UUID) -> Batch | None:
+    row = conn.execute(select(batch_t).where(batch_t.c.id == batch_id)).mappings().first()
+    return Batch(**row) if row else None
+
+
+def _readable_batch(conn: Connection, user: User, batch_id: uuid.UUID | str) -> Batch:
+    return check_read(user, _load_batch(conn, parse_batch_id(batch_id)))
+
+
+# --- Screenings ------------------------------------------------------------------------
+
+
+def list_batches(user: User, *, page: int = 1, per_page: int = 20) -> Page[Batch]:
+    """The user's own screenings, newest first."""
+    check_active(user)
+    page, per_page = _paging(page, per_page)
+    with get_engine().connect() as conn:
+        total = conn.execute(
+            select(func.count()).select_from(batch_t).where(batch_t.c.owner_id == user.id)
+        ).scalar_one()
+        rows = conn.execute(
+            select(batch_t).where(batch_t.c.owner_id == user.id)
+            .order_by(batch_t.c.created_at.desc(), batch_t.c.id.desc())
+            .limit(per_page).offset((page - 1) * per_page)
+        ).mappings().all()
+    return Page([Batch(**r) for r in rows], total, page, per_page)
+
+
+def get_batch(user: User, batch_id: uuid.UUID | str) -> Batch:
+    with get_engine().connect() as conn:
+        return _readable_batch(conn, user, batch_id)
+
+
+# --- The shortlist ---------------------------------------------------------------------
+
+
+def _json_text(*path: str) -> ColumnElement:
+    return item_t.c.result[path].as_string()
+
+
+def _json_number(*path: str) -> ColumnElement:
+    return item_t.c.result[path].as_float()
+
+
+def _json_array_length(dialect: str, *path: str) -> ColumnElement:
+    # The path is a constant of this module, never user input.
+    if dialect == "sqlite":
+        return func.json_array_length(item_t.c.result, "$." + ".".join(path))
+    return func.json_array_length(
+        item_t.c.result.op("#>")(literal_column("'{" + ",".join(path) + "}'")))
+
+
+def shortlist(
+    user: User,
+    batch_id: uuid.UUID | str,
+    *,
+    page: int = 1,
+    per_page: int = 25,
+    sort: str = "rank",
+    descending: bool = False,
+) -> Page[ShortlistRow]:
+    """The screened resumes of a batch, ranked as in the report, one page at a time.
+
+    Rank follows the report (app.analysis.report): best score first, then fewer missing
+    must-have skills, then more years, then the file name. `sort` orders the page by rank,
+    score, name (the candidate's, else the file's) or years; ties fall back to rank.
+    """
+    if sort not in SORTS:
+        raise InvalidInput(f"Sort by one of: {', '.join(SORTS)}.")
+    page, per_page = _paging(page, per_page)
+    engine = get_engine()
+    dialect = engine.dialect.name
+    with engine.connect() as conn:
+        batch = _readable_batch(conn, user, batch_id)
+        where = and_(item_t.c.batch_id == batch.id, item_t.c.status == ItemStatus.done.value,
+                     item_t.c.result.is_not(None))
+        years = _json_number("profile", "years")
+        name = func.lower(func.coalesce(_json_text("profile", "name"), item_t.c.name))
+        rank = func.row_number().over(order_by=[
+            item_t.c.score.desc(),
+            _json_array_length(dialect, "match", "must_have_missing").asc(),
+            func.coalesce(years, 0.0).desc(),
+            func.lower(item_t.c.name).asc(),
+            item_t.c.id.asc(),
+        ])
+        ranked = select(
+            item_t.c.id.label("id"), item_t.c.name.label("file"), item_t.c.score.label("score"),
+            item_t.c.result.label("result"), years.label("years"), name.label("sort_name"),
+            rank.label("rank"),
+        ).where(where).subquery("ranked")
+        total = conn.execute(select(func.count()).select_from(item_t).where(where)).scalar_one()
+        keys = {"rank": ranked.c.rank, "score": ranked.c.score, "name": ranked.c.sort_name,
+                "years": ranked.c.years}
+        key = keys[sort]
+        if sort == "years":
+            # Unknown years sort last either way.
+            order = [key.is_(None).asc(), key.desc() if descending else key.asc()]
+        else:
+            order = [key.desc() if descending else key.asc()]
+        rows = conn.execute(
+            select(ranked).order_by(*order, ranked.c.rank.asc())
+            .limit(per_page).offset((page - 1) * per_page)
+        ).mappings().all()
+    return Page([_shortlist_row(r) for r in rows], total, page, per_page)
+
+
+def _shortlist_row(row) -> ShortlistRow:
+    result = row["result"] or {}
+    match, profile = result.get("match") or {}, result.get("profile") or {}
+    score = row["score"] if row["score"] is not None else match.get("score", 0)
+    return ShortlistRow(
+        item_id=row["id"],
+        rank=int(row["rank"]),
+        file=row["file"],
+        name=profile.get("name"),
+        score=int(round(score)),
+        band=match.get("band", ""),
+        must_have_matched=list(match.get("must_have_matched") or []),
+        must_have_missing=list(match.get("must_have_missing") or []),
+        nice_to_have_matched=list(match.get("nice_to_have_matched") or []),
+        years=profile.get("years"),
+    )
+
+
+def failed_items(user: User, batch_id: uuid.UUID | str, *, page: int = 1,
+                 per_page: int = 50) -> Page[FailedRow]:
+    """The files that could not be screened, with the reason, in upload order."""
+    page, per_page = _paging(page, per_page)
+    with get_engine().connect() as conn:
+        batch = _readable_batch(conn, user, batch_id)
+        where = and_(item_t.c.batch_id == batch.id, item_t.c.status == ItemStatus.failed.value)
+        total = conn.execute(select(func.count()).select_from(item_t).where(where)).scalar_one()
+        rows = conn.execute(
+            select(item_t.c.id, item_t.c.name, item_t.c.error, item_t.c.attempts)
+            .where(where).order_by(item_t.c.seq).limit(per_page).offset((page - 1) * per_page)
+        ).all()
+    return Page([FailedRow(r.id, r.name, r.error or "This file could not be read.", r.attempts)
+                 for r in rows], total, page, per_page)
+
+
+def item_detail(user: User, item_id: int) -> ItemDetail:
+    """One resume's result (its analysis) or its error."""
+    try:
+        item_id = int(item_id)
+    except (TypeError, ValueError):
+        raise NotFound("We could not find that resume.") from None
+    with get_engine().connect() as conn:
+        row = conn.execute(select(item_t).where(item_t.c.id == item_id)).mappings().first()
+        if row is None:
+            raise NotFound("We could not find that resume.")
+        try:
+            _readable_batch(conn, user, row["batch_id"])
+        except NotFound:
+            raise NotFound("We could not find that resume.") from None
+    return ItemDetail(item_id=row["id"], batch_id=row["batch_id"], file=row["name"],
+                      status=row["status"], score=row["score"], error=row["error"],
+                      analysis=row["result"])
+
+
+# --- Reports ---------------------------------------------------------------------------
+
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def report_filename(title: str, fmt: str) -> str:
+    """A download name from the screening's title, safe on every operating system."""
+    stem = _UNSAFE_FILENAME.sub("", title or "").strip().replace(" ", "-")[:60].strip("-.")
+    return f"shortlist-{stem}.{fmt}" if stem else f"shortlist.{fmt}"
+
+
+def report_document(user: User, batch_id: uuid.UUID | str, fmt: str) -> Report:
+    """The screening's ranked report as CSV or XLSX bytes, once the screening finished."""
+    if fmt not in REPORT_FORMATS:
+        raise NotFound("We could not find that report.")
+    with get_engine().connect() as conn:
+        batch = _readable_batch(conn, user, batch_id)
+        document_id = getattr(batch, REPORT_FORMATS[fmt])
+        if document_id is None:
+            raise NotFound("The report is not ready yet: it is made when the screening ends.")
+        content = conn.execute(
+            select(document_t.c.content).where(document_t.c.id == document_id)
+        ).scalar_one_or_none()
+    if content is None:
+        raise NotFound("The report is not ready yet: it is made when the screening ends.")
+    return Report(report_filename(batch.title, fmt), _REPORT_TYPES[fmt], bytes(content))
+
+
+# --- For the web process's live updates (no user: nothing leaves the process) ----------
+
+
+def progress_state(batch_id: uuid.UUID | str) -> dict[str, Any] | None:
+    """A batch's current counters in the shape of a progress event, read from the database.
+
+    The live-update hub calls this once when events of a batch arrive out of order in a
+    way it cannot settle alone (a retry restarts the counts); it is not a page's poll.
+    """
+    try:
+        batch_id = parse_batch_id(batch_id)
+    except NotFound:
+        return None
+    with get_engine().connect() as conn:
+        batch = _load_batch(conn, batch_id)
+    if batch is None:
+        return None
+    return {
+        "batch_id": str(batch.id), "owner_id": batch.owner_id, "status": batch.status,
+        "lane": batch.lane, "total": batch.total,
+        "counts": {s.value: getattr(batch, f"n_{s.value}") for s in ItemStatus},
+        "started_at": batch.started_at.isoformat() if batch.started_at else None,
+        "finalized": batch.summary is not None and batch.status in _FINISHED,
+    }

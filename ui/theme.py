@@ -1,0 +1,109 @@
+"""The shared look: colours, the header with navigation, light and dark mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from nicegui import app as web
+from nicegui import ui
+
+from app.models import User
+from ui import auth
+
+PRIMARY = "#2754b5"
+THEME_KEY = "shortlist-theme"
+
+_CSS = """
+.sl-page { width: 100%; max-width: 1200px; margin: 0 auto; }
+.sl-muted { opacity: 0.72; }
+.sl-drop .q-uploader { width: 100%; max-height: none; }
+.sl-drop .q-uploader__list { display: none; }
+.sl-drop .q-uploader__header { border: 2px dashed rgba(255, 255, 255, 0.6); border-radius: 4px; }
+.sl-dropzone { min-height: 11rem; cursor: pointer; }
+.sl-wrap { overflow-wrap: anywhere; word-break: break-word; }
+.sl-table { width: 100%; }
+.sl-table .q-table td, .sl-table .q-table th { padding: 6px 8px; }
+.sl-table tbody tr { cursor: pointer; }
+body.body--dark .sl-card { background: #1e2430; }
+body.body--dark .text-primary, body.body--dark a { color: #9db8ff !important; }
+.sl-grid-item { cursor: pointer; }
+"""
+
+
+def apply_colors() -> None:
+    """The colours of every page (set once, before ui.run)."""
+    web.colors(primary=PRIMARY, secondary="#5b6b8c", accent="#7a4fc9", positive="#1f8a4c",
+              negative="#c62828", warning="#b26a00", info="#1f6fb2")
+
+
+@contextmanager
+def frame(user: User | None, title: str) -> Iterator[ui.column]:
+    """The page around `title`: header, navigation, sign-out, theme toggle; yields the body."""
+    ui.page_title(f"{title} · Shortlist")
+    ui.add_css(_CSS)
+    # Light or dark follows the device (ui.run(dark=None)) until the person picks one;
+    # their pick is kept in this browser only (localStorage), never on the server.
+    ui.run_javascript(
+        f"const t = localStorage.getItem('{THEME_KEY}');"
+        " if (t === 'dark' || t === 'light') setDark(t === 'dark');"
+    )
+
+    def toggle_theme() -> None:
+        ui.run_javascript(
+            "const d = !document.body.classList.contains('body--dark'); setDark(d);"
+            f" localStorage.setItem('{THEME_KEY}', d ? 'dark' : 'light');"
+        )
+
+    with ui.header(elevated=True).classes("items-center q-px-md q-py-sm gap-2"):
+        with ui.link(target="/").classes("no-underline text-white row items-center gap-2"):
+            ui.icon("fact_check").classes("text-2xl")
+            ui.label("Shortlist").classes("text-h6 text-weight-bold")
+        ui.space()
+        if user is not None:
+            with ui.row().classes("items-center gap-1 gt-xs"):
+                ui.button("My screenings", icon="list_alt",
+                          on_click=lambda: ui.navigate.to("/")).props("flat color=white no-caps")
+                ui.button("New screening", icon="add",
+                          on_click=lambda: ui.navigate.to("/new")).props("flat color=white no-caps")
+        ui.button(icon="contrast", on_click=toggle_theme).props(
+            "flat round color=white aria-label='Switch between light and dark'").tooltip(
+            "Light or dark")
+        if user is not None:
+            with ui.button(icon="account_circle").props(
+                    "flat round color=white aria-label='Account'"):
+                with ui.menu():
+                    ui.label(user.email).classes("q-px-md q-pt-sm text-caption sl-muted sl-wrap")
+                    ui.menu_item("My screenings", on_click=lambda: ui.navigate.to("/"))
+                    ui.menu_item("New screening", on_click=lambda: ui.navigate.to("/new"))
+                    ui.separator()
+                    ui.menu_item("Sign out", on_click=_sign_out).mark("sign-out")
+    with ui.column().classes("sl-page q-pa-md gap-4") as body:
+        yield body
+
+
+def _sign_out() -> None:
+    auth.sign_out()
+    ui.navigate.to(auth.SIGNIN_PATH)
+
+
+def not_found(user: User | None, message: str) -> None:
+    """What someone sees for a screening that is not theirs or does not exist."""
+    with frame(user, "Not found"):
+        with ui.card().classes("w-full items-center q-pa-xl sl-card"):
+            ui.icon("search_off").classes("text-6xl sl-muted")
+            ui.label(message).classes("text-h6 text-center").props("role=alert")
+            ui.label("It may have been deleted, or the link may be incomplete.").classes(
+                "sl-muted text-center")
+            ui.button("Back to my screenings", icon="arrow_back",
+                      on_click=lambda: ui.navigate.to("/")).props("no-caps")
+
+
+def error_page(message: str = "Something went wrong on our side. Please try again in a"
+               " moment.") -> None:
+    """An unexpected error, without any technical detail."""
+    with ui.column().classes("w-full items-center q-pa-xl gap-4"):
+        ui.icon("error_outline").classes("text-6xl text-negative")
+        ui.label("Sorry, this page could not be shown.").classes("text-h6 text-center")
+        ui.label(message).classes("sl-muted text-center")
+        ui.link("Back to my screenings", "/")

@@ -1,0 +1,453 @@
+"""One screening: live progress, the ranked shortlist, details, failed files, actions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import background_tasks, events, run, ui
+
+from app import batches, queries
+from app.errors import ShortlistError
+from app.models import Batch
+from app.signin import session_user
+from ui import auth, live, theme, words
+from ui.components import BatchProgress, act, chips
+from ui.live import Follower, Snapshot
+
+log = logging.getLogger("shortlist.ui.batch")
+
+PER_PAGE = 25
+FAILED_SHOWN = 100
+REFRESH_WHILE_RUNNING_S = 1.0
+SORT_CHOICES = {  # the phone's sort menu (wide screens sort by clicking a column)
+    "rank": ("Best match first", "rank", False),
+    "score_low": ("Lowest score first", "score", False),
+    "name": ("Name, A to Z", "name", False),
+    "years": ("Most years first", "years", True),
+}
+GRID_ITEM = r"""
+<div class="q-pa-xs col-12">
+  <q-card flat bordered class="sl-grid-item" @click="$parent.$emit('detail', props.row.id)">
+    <q-card-section class="row items-start no-wrap q-gutter-x-sm q-pb-xs">
+      <div class="text-h6" style="min-width: 2rem">{{ props.row.rank }}</div>
+      <div class="col">
+        <div class="text-weight-medium sl-wrap">{{ props.row.name }}</div>
+        <div v-if="props.row.file" class="text-caption sl-muted sl-wrap">{{ props.row.file }}</div>
+      </div>
+      <div class="column items-end">
+        <div class="text-h6">{{ props.row.score }}</div>
+        <q-badge :color="props.row.band_color" rounded>{{ props.row.band }}</q-badge>
+      </div>
+    </q-card-section>
+    <q-card-section class="q-pt-none text-body2">
+      <div v-if="props.row.missing.length">Missing:
+        <q-chip v-for="s in props.row.missing" :key="s" dense square outline size="sm"
+                color="negative">{{ s }}</q-chip>
+      </div>
+      <div v-else>Has every must-have skill</div>
+      <div v-if="props.row.years" class="sl-muted">{{ props.row.years }} years of experience</div>
+    </q-card-section>
+  </q-card>
+</div>
+"""
+
+COLUMNS = [
+    {"name": "rank", "label": "Rank", "field": "rank", "sortable": True, "align": "right",
+     "style": "width: 3.5rem"},
+    {"name": "name", "label": "Candidate", "field": "name", "sortable": True, "align": "left"},
+    {"name": "score", "label": "Score", "field": "score", "sortable": True, "align": "right",
+     "sortOrder": "da"},
+    {"name": "band", "label": "Fit", "field": "band", "align": "left"},
+    {"name": "matched", "label": "Skills found", "field": "matched", "align": "left",
+     "classes": "gt-xs", "headerClasses": "gt-xs"},
+    {"name": "missing", "label": "Must-haves missing", "field": "missing", "align": "left"},
+    {"name": "years", "label": "Years", "field": "years", "sortable": True, "align": "right",
+     "sortOrder": "da"},
+]
+
+
+def register() -> None:
+    @ui.page("/screenings/{batch_id}")
+    def screening_page(request: Request, batch_id: str):
+        user = auth.current_user()
+        if user is None:
+            return RedirectResponse(auth.signin_url(f"/screenings/{batch_id}"), status_code=303)
+        try:
+            batch = queries.get_batch(user, batch_id)
+        except ShortlistError as exc:
+            theme.not_found(user, exc.message)
+            return None
+        BatchView(user, batch).build()
+        return None
+
+
+def row_of(r: queries.ShortlistRow) -> dict[str, Any]:
+    return {
+        "id": r.item_id,
+        "rank": r.rank,
+        "name": r.name or r.file,
+        "file": r.file if r.name else "",
+        "score": r.score,
+        "band": words.BAND_WORDS.get(r.band, r.band.capitalize()),
+        "band_color": words.BAND_COLORS.get(r.band, "grey-7"),
+        "matched": r.must_have_matched,
+        "nice": r.nice_to_have_matched,
+        "missing": r.must_have_missing,
+        "years": "" if r.years is None else f"{r.years:g}",
+    }
+
+
+class BatchView:
+    def __init__(self, user, batch: Batch) -> None:
+        self.user = user
+        self.batch = batch
+        self.batch_id = str(batch.id)
+        self.sort = {"sortBy": "rank", "descending": False, "page": 1, "rowsPerPage": PER_PAGE}
+        self._refresh_scheduled = False
+
+    # --- Layout --------------------------------------------------------------------------
+
+    def build(self) -> None:
+        batch = self.batch
+        initial = Snapshot.from_batch(batch)
+        with theme.frame(self.user, batch.title or "Screening"):
+            ui.link("← My screenings", "/").classes("text-body2")
+            ui.label(batch.title or "Untitled opening").classes("text-h5 sl-wrap")
+            with ui.card().classes("w-full gap-3 sl-card"):
+                self.progress = BatchProgress(initial).mark("progress")
+                with ui.row().classes("w-full items-center gap-2"):
+                    self.csv_button = ui.button(
+                        "Download CSV", icon="download",
+                        on_click=lambda: self.download("csv")).props("unelevated no-caps").mark("csv")
+                    self.xlsx_button = ui.button(
+                        "Download Excel", icon="table_view",
+                        on_click=lambda: self.download("xlsx")).props("outline no-caps").mark("xlsx")
+                    self.retry_button = ui.button(
+                        "Try failed files again", icon="refresh", on_click=self.retry).props(
+                        "outline no-caps").mark("retry")
+                    self.cancel_button = ui.button(
+                        "Cancel screening", icon="stop_circle",
+                        on_click=lambda: self.confirm.open()).props(
+                        "outline no-caps color=negative").mark("cancel")
+                self.report_hint = ui.label(
+                    "The report can be downloaded when the screening ends.").classes(
+                    "text-caption sl-muted")
+            self.opening_section()
+            with ui.card().classes("w-full gap-2 sl-card"):
+                with ui.row().classes("w-full items-baseline justify-between"):
+                    self.shortlist_title = ui.label("Shortlist").classes("text-h6")
+                    ui.label("Click a candidate to see why they rank there.").classes(
+                        "text-caption sl-muted")
+                self.sort_menu = ui.select(
+                    {k: v[0] for k, v in SORT_CHOICES.items()}, value="rank", label="Sort",
+                    on_change=lambda e: self.sort_by_choice(e.value)).props(
+                    "dense outlined options-dense").classes("lt-sm w-full")
+                self.table = self.shortlist_table()
+                self.empty_hint = ui.label().classes("sl-muted")
+            self.failed_box = ui.column().classes("w-full gap-2").mark("failed")
+            self.cancel_dialog()
+            self.detail = ui.dialog().props("aria-label='Candidate details'")
+        self.follower = Follower(live.hub, initial, self.changed)
+        live.hub.subscribe_batch(self.batch_id, self.follower.offer)
+        self.progress.show(initial, self.follower)
+        self.show_actions(initial)
+        self.refresh_table()
+        self.show_failed()
+
+    def opening_section(self) -> None:
+        opening = self.batch.params or {}
+        with ui.expansion("The opening", icon="work_outline").classes("w-full sl-card").props(
+                "dense-toggle header-class=text-subtitle1"):
+            with ui.column().classes("w-full gap-2 q-pa-sm"):
+                if opening.get("description"):
+                    ui.label(opening["description"]).classes("sl-wrap").style(
+                        "white-space: pre-wrap")
+                ui.label("Must-have skills").classes("text-subtitle2")
+                chips(opening.get("must_have") or [], color="primary",
+                      empty="None given: the skills named in the description are used.")
+                ui.label("Nice-to-have skills").classes("text-subtitle2")
+                chips(opening.get("nice_to_have") or [], color="secondary", empty="None")
+                years = opening.get("min_years")
+                ui.label("Minimum experience: " + (words.years_text(years) if years else
+                                                   "not set")).classes("text-body2")
+
+    def shortlist_table(self) -> ui.table:
+        table = ui.table(columns=[dict(c) for c in COLUMNS], rows=[], row_key="id",
+                         pagination={**self.sort, "rowsNumber": 0}).classes("sl-table").mark("shortlist")
+        table.props("flat bordered wrap-cells binary-state-sort"
+                    " no-data-label='No resumes screened yet.'")
+        # Cards instead of columns on a phone (Quasar's screen size is reactive).
+        table.props(':grid="Quasar.Screen.lt.sm"')
+        table.add_slot("item", GRID_ITEM)
+        table.props["rows-per-page-options"] = [10, 25, 50, 100]
+        table.props["rows-per-page-label"] = "Per page:"
+        table.add_slot("body-cell-name", r"""
+            <q-td :props="props">
+              <div class="text-weight-medium sl-wrap">{{ props.row.name }}</div>
+              <div v-if="props.row.file" class="text-caption sl-muted sl-wrap">{{ props.row.file }}</div>
+            </q-td>""")
+        table.add_slot("body-cell-band", r"""
+            <q-td :props="props">
+              <q-badge :color="props.row.band_color" rounded>{{ props.row.band }}</q-badge>
+            </q-td>""")
+        table.add_slot("body-cell-matched", r"""
+            <q-td :props="props">
+              <q-chip v-for="s in props.row.matched" :key="'m' + s" dense square size="sm"
+                      color="positive" text-color="white">{{ s }}</q-chip>
+              <q-chip v-for="s in props.row.nice" :key="'n' + s" dense square outline size="sm"
+                      color="positive">{{ s }}</q-chip>
+            </q-td>""")
+        table.add_slot("body-cell-missing", r"""
+            <q-td :props="props">
+              <q-chip v-for="s in props.row.missing" :key="s" dense square outline size="sm"
+                      color="negative">{{ s }}</q-chip>
+              <span v-if="!props.row.missing.length" class="sl-muted">None</span>
+            </q-td>""")
+        table.on("request", self.on_request, js_handler="(p) => emit(p.pagination)")
+        table.on("rowClick", self.on_row_click, js_handler="(evt, row) => emit(row.id)")
+        table.on("detail", self.on_row_click)
+        return table
+
+    def cancel_dialog(self) -> None:
+        with ui.dialog() as self.confirm, ui.card().classes("gap-3 q-pa-lg"):
+            ui.label("Cancel this screening?").classes("text-h6")
+            ui.label("Resumes not screened yet will be skipped. Results so far are kept,"
+                     " and resumes being read right now will finish.").classes("sl-wrap")
+            with ui.row().classes("w-full justify-end gap-2"):
+                ui.button("Keep screening", on_click=self.confirm.close).props("flat no-caps")
+                ui.button("Cancel screening", on_click=self.cancel).props(
+                    "unelevated no-caps color=negative").mark("confirm-cancel")
+
+    # --- Live state ----------------------------------------------------------------------
+
+    def changed(self, state: Snapshot, previous: Snapshot | None) -> None:
+        self.progress.show(state, self.follower)
+        self.show_actions(state)
+        if previous is None or state.done != previous.done or state.failed != previous.failed \
+                or state.status != previous.status or state.finalized != previous.finalized:
+            self.schedule_refresh(immediate=state.finished)
+
+    def show_actions(self, state: Snapshot) -> None:
+        ready = state.finalized
+        self.csv_button.set_enabled(ready)
+        self.xlsx_button.set_enabled(ready)
+        if ready:
+            self.report_hint.set_visibility(False)
+        else:
+            self.report_hint.set_visibility(True)
+            self.report_hint.text = (
+                "The report is being prepared." if state.finished else
+                "The report can be downloaded when the screening ends.")
+        self.cancel_button.set_visibility(state.status in ("queued", "running"))
+        self.retry_button.set_visibility(state.failed > 0 and state.status != "cancelling")
+        self.retry_button.text = ("Try the failed file again" if state.failed == 1 else
+                                  f"Try the {state.failed} failed files again")
+
+    def schedule_refresh(self, *, immediate: bool = False) -> None:
+        if self._refresh_scheduled:
+            return
+        self._refresh_scheduled = True
+
+        async def later() -> None:
+            try:
+                await asyncio.sleep(0 if immediate else REFRESH_WHILE_RUNNING_S)
+            finally:
+                self._refresh_scheduled = False
+            if self.table.is_deleted:
+                return
+            self.refresh_table()
+            self.show_failed()
+
+        background_tasks.create(later(), name=f"refresh screening {self.batch_id}")
+
+    def viewer(self):
+        """The user, re-loaded: a deactivated account sees nothing more."""
+        return session_user(self.user.id)
+
+    # --- The shortlist -------------------------------------------------------------------
+
+    def on_request(self, e: events.GenericEventArguments) -> None:
+        p = e.args if isinstance(e.args, dict) else {}
+        sort_by = p.get("sortBy") if p.get("sortBy") in queries.SORTS else "rank"
+        self.sort = {
+            "sortBy": sort_by,
+            "descending": bool(p.get("descending")),
+            "page": int(p.get("page") or 1),
+            "rowsPerPage": int(p.get("rowsPerPage") or PER_PAGE) or PER_PAGE,
+        }
+        self.refresh_table()
+
+    def sort_by_choice(self, choice: str) -> None:
+        _, sort_by, descending = SORT_CHOICES.get(choice, SORT_CHOICES["rank"])
+        self.sort = {**self.sort, "sortBy": sort_by, "descending": descending, "page": 1}
+        self.refresh_table()
+
+    def refresh_table(self) -> None:
+        user = self.viewer()
+        if user is None:
+            return
+        s = self.sort
+        try:
+            page = queries.shortlist(user, self.batch_id, page=s["page"],
+                                     per_page=s["rowsPerPage"], sort=s["sortBy"],
+                                     descending=s["descending"])
+            if page.total and s["page"] > page.pages:
+                s["page"] = page.pages
+                page = queries.shortlist(user, self.batch_id, page=s["page"],
+                                         per_page=s["rowsPerPage"], sort=s["sortBy"],
+                                         descending=s["descending"])
+        except ShortlistError as exc:
+            ui.notify(exc.message, type="warning")
+            return
+        self.table.rows = [row_of(r) for r in page.rows]
+        self.table.pagination = {**s, "rowsNumber": page.total}
+        self.table.update()
+        self.shortlist_title.text = f"Shortlist ({page.total})" if page.total else "Shortlist"
+        state = self.follower.state
+        if page.total:
+            self.empty_hint.set_visibility(False)
+        else:
+            self.empty_hint.set_visibility(True)
+            self.empty_hint.text = (
+                "No resume could be screened." if state.finished else
+                "Screened resumes appear here as they are read, best first.")
+
+    # --- Failed files --------------------------------------------------------------------
+
+    def show_failed(self) -> None:
+        user = self.viewer()
+        if user is None:
+            return
+        failed = queries.failed_items(user, self.batch_id, per_page=FAILED_SHOWN)
+        self.failed_box.clear()
+        if not failed.total:
+            return
+        with self.failed_box, ui.card().classes("w-full gap-2 sl-card"):
+            ui.label(f"Could not be read ({failed.total})").classes("text-h6")
+            ui.label("These files were not screened. Fix them and add them to a new"
+                     " screening, or try them again if the problem was temporary.").classes(
+                "text-caption sl-muted sl-wrap")
+            with ui.list().props("separator").classes("w-full"):
+                for row in failed.rows:
+                    with ui.item():
+                        with ui.item_section().props("avatar"):
+                            ui.icon("error_outline", color="negative")
+                        with ui.item_section():
+                            ui.item_label(row.file).classes("text-weight-medium sl-wrap")
+                            ui.item_label(row.reason).props("caption").classes("sl-wrap")
+            if failed.total > len(failed.rows):
+                ui.label(f"and {failed.total - len(failed.rows)} more (all of them are in the"
+                         " report)").classes("sl-muted")
+
+    # --- Details -------------------------------------------------------------------------
+
+    def on_row_click(self, e: events.GenericEventArguments) -> None:
+        item_id = e.args[0] if isinstance(e.args, list) and e.args else e.args
+        self.show_detail(item_id)
+
+    def show_detail(self, item_id: Any) -> None:
+        user = self.viewer()
+        if user is None:
+            ui.navigate.to(auth.signin_url(f"/screenings/{self.batch_id}"))
+            return
+        try:
+            item = queries.item_detail(user, item_id)
+        except ShortlistError as exc:
+            ui.notify(exc.message, type="warning")
+            return
+        if str(item.batch_id) != self.batch_id:
+            ui.notify("We could not find that resume.", type="warning")
+            return
+        self.detail.clear()
+        with self.detail, ui.card().classes("w-full gap-2 q-pa-md").style(
+                "max-width: 44rem").mark("detail"):
+            render_detail(item)
+            with ui.row().classes("w-full justify-end"):
+                ui.button("Close", on_click=self.detail.close).props("flat no-caps")
+        self.detail.open()
+
+    # --- Actions -------------------------------------------------------------------------
+
+    def download(self, fmt: str) -> None:
+        ui.download.from_url(f"/screenings/{self.batch_id}/report.{fmt}")
+
+    async def cancel(self) -> None:
+        self.confirm.close()
+        user = auth.current_user()
+        if user is None:
+            ui.navigate.to(auth.signin_url(f"/screenings/{self.batch_id}"))
+            return
+
+        async def do() -> Batch | None:
+            return await run.io_bound(batches.cancel, user, self.batch_id)
+
+        batch = await act(do, done="The screening is being cancelled.")
+        if batch is not None:
+            self.follower.offer(Snapshot.from_batch(batch))
+
+    async def retry(self) -> None:
+        user = auth.current_user()
+        if user is None:
+            ui.navigate.to(auth.signin_url(f"/screenings/{self.batch_id}"))
+            return
+
+        async def do() -> int | None:
+            return await run.io_bound(batches.retry, user, self.batch_id)
+
+        count = await act(do)
+        if count:
+            ui.notify(f"{words.plural(count, 'file')} will be tried again.", type="positive")
+            batch = await run.io_bound(queries.get_batch, user, self.batch_id)
+            if batch is not None:
+                self.follower.offer(Snapshot.from_batch(batch))
+
+
+def render_detail(item: queries.ItemDetail) -> None:
+    """One candidate: score, fit, the explanation, skills, experience, contact details."""
+    analysis = item.analysis or {}
+    profile, match = analysis.get("profile") or {}, analysis.get("match") or {}
+    ui.label(profile.get("name") or item.file).classes("text-h6 sl-wrap")
+    if profile.get("name"):
+        ui.label(item.file).classes("text-caption sl-muted sl-wrap")
+    if item.status != "done" or not match:
+        ui.label(item.error or "This resume has not been screened yet.").classes("sl-wrap")
+        return
+    band = match.get("band", "")
+    with ui.row().classes("items-center gap-2"):
+        ui.label(f"Score {match.get('score', 0)}").classes("text-subtitle1 text-weight-bold")
+        ui.badge(words.BAND_WORDS.get(band, band.capitalize()),
+                 color=words.BAND_COLORS.get(band, "grey-7")).props("rounded")
+    ui.label(match.get("explanation", "")).classes("sl-wrap")
+    with ui.grid().classes("w-full gap-x-4 gap-y-2 grid-cols-1 sm:grid-cols-2"):
+        with ui.column().classes("gap-1"):
+            ui.label("Must-have skills found").classes("text-subtitle2")
+            chips(match.get("must_have_matched") or [], color="positive", icon="check")
+        with ui.column().classes("gap-1"):
+            ui.label("Must-have skills missing").classes("text-subtitle2")
+            chips(match.get("must_have_missing") or [], color="negative", icon="close")
+        with ui.column().classes("gap-1"):
+            ui.label("Nice-to-have skills found").classes("text-subtitle2")
+            chips(match.get("nice_to_have_matched") or [], color="positive")
+        with ui.column().classes("gap-1"):
+            ui.label("Nice-to-have skills missing").classes("text-subtitle2")
+            chips(match.get("nice_to_have_missing") or [], color="grey-7")
+    ui.separator()
+    with ui.grid().classes("w-full gap-x-4 gap-y-1 grid-cols-1 sm:grid-cols-2"):
+        ui.label("Experience: " + words.years_text(profile.get("years")))
+        ui.label("Education: " + words.EDUCATION_WORDS.get(profile.get("education") or "none",
+                                                           "Not found"))
+        for email in profile.get("emails") or []:
+            ui.label(f"Email: {email}").classes("sl-wrap")
+        for phone in profile.get("phones") or []:
+            ui.label(f"Phone: {phone}").classes("sl-wrap")
+        for link in profile.get("links") or []:
+            ui.label(f"{str(link.get('kind', 'Link')).capitalize()}: {link.get('url', '')}"
+                     ).classes("sl-wrap")
+    skills = profile.get("skills") or []
+    if skills:
+        ui.label("All skills found in the resume").classes("text-subtitle2")
+        chips(list(skills), color="grey-7")

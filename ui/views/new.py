@@ -1,0 +1,360 @@
+"""New screening: the opening, its skills, and a drop zone for the resumes."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import events, run, ui
+
+from app import analysis, batches
+from app.analysis.messages import megabytes
+from app.analysis.unpack import safe_name
+from app.batches import NewItem
+from app.errors import ShortlistError
+from app.settings import Settings, get_settings
+from ui import auth, theme, words
+
+log = logging.getLogger("shortlist.ui.new")
+
+ACCEPT = ".pdf,.docx,.txt,.md,.rtf,.html,.htm,.zip"
+SHOWN_FILES = 50
+DROP_ZONE = r"""
+<div class="column items-center justify-center q-pa-lg text-center full-width relative-position sl-dropzone"
+     role="button" tabindex="0" aria-label="Add resumes"
+     @click="props.pickFiles" @keydown.enter="props.pickFiles">
+  <q-icon name="upload_file" size="3rem" />
+  <div class="text-h6">Drop resumes here</div>
+  <div class="text-body2">or click to choose files: PDF, Word, text or ZIP</div>
+  <div v-if="props.isUploading" class="row items-center q-gutter-sm q-mt-sm">
+    <q-spinner size="1.5rem" /><span>Uploading {{ props.uploadProgressLabel }}</span>
+  </div>
+  <q-uploader-add-trigger />
+</div>
+"""
+SHOWN_REJECTED = 100
+
+
+@dataclass
+class Pending:
+    """The files of one form, checked on the server as they arrive."""
+
+    settings: Settings
+    files: list[analysis.UploadedFile] = field(default_factory=list)
+    rejected: list[analysis.Rejected] = field(default_factory=list)
+    _hashes: set[str] = field(default_factory=set)
+    _names: set[str] = field(default_factory=set)
+
+    def add_upload(self, name: str, data: bytes) -> None:
+        """Unpack one upload (ZIP archives into their files) and keep what can be read."""
+        self.take(self.unpack(name, data, self.total_bytes))
+
+    def unpack(self, name: str, data: bytes, taken_bytes: int) -> analysis.UnpackResult:
+        """The documents in one upload, or why not; changes nothing (runs in a thread)."""
+        s = self.settings
+        name = safe_name(name)
+        if taken_bytes + len(data) > s.max_upload_bytes:
+            return analysis.UnpackResult([], [self.too_big(name)])
+        try:
+            return analysis.unpack_upload(
+                name, data, max_file_bytes=s.max_file_bytes, max_entries=s.zip_max_entries,
+                max_total_bytes=s.max_upload_bytes - taken_bytes, max_ratio=s.zip_max_ratio)
+        except ShortlistError as exc:
+            return analysis.UnpackResult([], [analysis.Rejected(name, exc.message)])
+
+    def take(self, result: analysis.UnpackResult) -> None:
+        self.rejected.extend(result.rejected)
+        for file in result.files:
+            self._keep(file)
+
+    def _keep(self, file: analysis.UploadedFile) -> None:
+        limit = self.settings.max_files_per_upload
+        digest = hashlib.sha256(file.data).hexdigest()
+        if digest in self._hashes:
+            self.rejected.append(analysis.Rejected(
+                file.name, "This file is already in the list (the same content was added"
+                " before)."))
+            return
+        if not self.fits(len(file.data)):
+            self.rejected.append(self.too_big(file.name))
+            return
+        if len(self.files) >= limit:
+            self.rejected.append(analysis.Rejected(
+                file.name, f"One screening can hold at most {limit} files; this one was left"
+                " out. Start another screening for the rest."))
+            return
+        name, n = file.name, 1
+        stem, dot, ext = file.name.rpartition(".")
+        if not dot:
+            stem, ext = file.name, ""
+        while name.lower() in self._names:
+            n += 1
+            name = f"{stem} ({n}){dot}{ext}"
+        self._hashes.add(digest)
+        self._names.add(name.lower())
+        self.files.append(analysis.UploadedFile(name, file.data))
+
+    def remove(self, index: int) -> None:
+        file = self.files.pop(index)
+        self._hashes.discard(hashlib.sha256(file.data).hexdigest())
+        self._names.discard(file.name.lower())
+
+    def clear(self) -> None:
+        self.files.clear()
+        self.rejected.clear()
+        self._hashes.clear()
+        self._names.clear()
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(len(f.data) for f in self.files)
+
+    def fits(self, n_bytes: int) -> bool:
+        """Whether n more bytes stay within the limit for one screening."""
+        return self.total_bytes + n_bytes <= self.settings.max_upload_bytes
+
+    def too_big(self, name: str) -> analysis.Rejected:
+        return analysis.Rejected(safe_name(name), (
+            f"Adding this file would go over the {megabytes(self.settings.max_upload_bytes)}"
+            " limit for one screening. Start another screening for the rest."))
+
+
+def register() -> None:
+    @ui.page("/new")
+    def new_screening_page(request: Request):
+        user = auth.current_user()
+        if user is None:
+            return RedirectResponse(auth.signin_url("/new"), status_code=303)
+        NewScreeningForm(user, get_settings()).build()
+
+
+class NewScreeningForm:
+    def __init__(self, user, settings: Settings) -> None:
+        self.user = user
+        self.settings = settings
+        self.pending = Pending(settings)
+        self.idempotency_key = uuid.uuid4().hex
+        self.suggested: list[str] = []
+
+    def build(self) -> None:
+        s = self.settings
+        with theme.frame(self.user, "New screening"):
+            ui.label("New screening").classes("text-h5")
+            with ui.card().classes("w-full gap-3 sl-card"):
+                ui.label("The opening").classes("text-h6")
+                self.title = ui.input(
+                    "Job title", placeholder="For example: Registered Nurse, ICU").props(
+                    "outlined maxlength=200 counter").classes("w-full").mark("title")
+                self.description = ui.textarea(
+                    "Job description",
+                    placeholder="Paste the job description. Skills it names are suggested"
+                                " below.",
+                    on_change=lambda: self.show_suggestions()).props(
+                    "outlined autogrow debounce=400").classes("w-full").mark("description")
+                self.suggestion_box = ui.column().classes("w-full gap-1").mark("suggestions")
+                self.must = ui.input_chips(
+                    "Must-have skills", new_value_mode="add-unique", clearable=True,
+                    on_change=lambda: self.show_suggestions()).props("outlined").classes(
+                    "w-full").mark("must-have")
+                self.must.tooltip("Type a skill and press Enter. Click the x on a chip to"
+                                  " remove it.")
+                self.nice = ui.input_chips(
+                    "Nice-to-have skills", new_value_mode="add-unique", clearable=True,
+                    on_change=lambda: self.show_suggestions()).props("outlined").classes(
+                    "w-full").mark("nice-to-have")
+                self.years = ui.number(
+                    "Minimum years of experience", min=0, max=50, step=1,
+                    format="%g", placeholder="Optional").props("outlined").classes(
+                    "w-full sm:w-80").mark("min-years")
+
+            with ui.card().classes("w-full gap-3 sl-card"):
+                ui.label("Resumes").classes("text-h6")
+                ui.label(
+                    f"PDF, Word (.docx), text or ZIP files; up to"
+                    f" {megabytes(s.max_file_bytes)} per resume,"
+                    f" {s.max_files_per_upload} resumes and"
+                    f" {megabytes(s.max_upload_bytes)} in all.").classes("sl-muted")
+                with ui.element("div").classes("w-full sl-drop"):
+                    self.upload = ui.upload(
+                        multiple=True, auto_upload=True,
+                        max_total_size=s.max_upload_bytes,
+                        max_files=s.max_files_per_upload,
+                        on_multi_upload=self.receive,
+                        on_rejected=self.browser_rejected,
+                    ).props(f"accept='{ACCEPT}' flat bordered").classes("w-full").mark("upload")
+                    # The whole box is the drop zone and the button; files already taken
+                    # are listed below it by the server, with anything refused and why.
+                    self.upload.add_slot("header", DROP_ZONE)
+                self.file_box = ui.column().classes("w-full gap-1").mark("files")
+                self.rejected_box = ui.column().classes("w-full gap-1").mark("rejected")
+
+            with ui.row().classes("w-full items-center gap-3"):
+                self.submit_button = ui.button(
+                    "Start screening", icon="play_arrow", on_click=self.submit).props(
+                    "unelevated no-caps size=lg").mark("start")
+                self.problem = ui.label().classes("text-negative sl-wrap").props("role=alert").mark(
+                    "problem")
+                self.problem.set_visibility(False)
+            self.show_files()
+            self.show_suggestions()
+
+    # --- Skills --------------------------------------------------------------------------
+
+    def show_suggestions(self) -> None:
+        chosen = {s.casefold() for s in (self.must.value or []) + (self.nice.value or [])}
+        self.suggested = [s for s in analysis.suggest_skills(self.description.value or "")
+                          if s.casefold() not in chosen]
+        self.suggestion_box.clear()
+        if not self.suggested:
+            return
+        with self.suggestion_box:
+            with ui.row().classes("w-full items-center gap-2"):
+                ui.label("Skills named in the description; click one to make it a must-have:"
+                         ).classes("text-body2 sl-muted")
+                ui.button("Add all", on_click=self.add_all_suggestions).props(
+                    "flat dense no-caps size=sm")
+            with ui.row().classes("gap-1"):
+                for skill in self.suggested:
+                    ui.chip(skill, icon="add", color="primary", text_color="white",
+                            on_click=lambda _, s=skill: self.add_must(s)).props(
+                        "dense outline clickable").classes("sl-suggestion")
+
+    def add_must(self, skill: str) -> None:
+        values = list(self.must.value or [])
+        if skill.casefold() not in {v.casefold() for v in values}:
+            values.append(skill)
+        self.must.value = values  # on_change redraws the suggestions
+
+    def add_all_suggestions(self) -> None:
+        values = list(self.must.value or [])
+        seen = {v.casefold() for v in values}
+        values += [s for s in self.suggested if s.casefold() not in seen]
+        self.must.value = values
+
+    # --- Files ---------------------------------------------------------------------------
+
+    async def receive(self, e: events.MultiUploadEventArguments) -> None:
+        for file in e.files:
+            size = file.size()
+            if not self.pending.fits(size):
+                # Checked before reading: the browser's limits can be bypassed.
+                self.pending.rejected.append(self.pending.too_big(file.name))
+                continue
+            data = await file.read()
+            result = await run.io_bound(self.pending.unpack, file.name, data,
+                                        self.pending.total_bytes)
+            if result is not None:  # None: the server is shutting down
+                self.pending.take(result)
+        self.upload.reset()
+        self.show_files()
+
+    def browser_rejected(self) -> None:
+        s = self.settings
+        ui.notify(f"Some files were not added. Only PDF, Word, text and ZIP files are taken, up"
+                  f" to {s.max_files_per_upload} files and {megabytes(s.max_upload_bytes)}"
+                  " in all.", type="warning", multi_line=True)
+
+    def show_files(self) -> None:
+        files, rejected = self.pending.files, self.pending.rejected
+        self.file_box.clear()
+        with self.file_box:
+            if files:
+                with ui.row().classes("w-full items-center justify-between"):
+                    ui.label(f"{words.plural(len(files), 'resume')} ready to screen"
+                             f" ({words.size_text(self.pending.total_bytes)})").classes(
+                        "text-subtitle1 text-weight-medium")
+                    ui.button("Remove all", icon="delete_sweep", on_click=self.remove_all).props(
+                        "flat dense no-caps color=negative")
+                with ui.list().props("dense separator bordered").classes("w-full rounded-borders"):
+                    for i, file in enumerate(files[:SHOWN_FILES]):
+                        with ui.item():
+                            with ui.item_section().props("avatar"):
+                                ui.icon("description")
+                            with ui.item_section():
+                                ui.item_label(file.name).classes("sl-wrap")
+                                ui.item_label(words.size_text(len(file.data))).props("caption")
+                            with ui.item_section().props("side"):
+                                ui.button(icon="close", on_click=lambda _, i=i: self.remove(i)
+                                          ).props(f"flat round dense aria-label='Remove {i + 1}'")
+                if len(files) > SHOWN_FILES:
+                    ui.label(f"and {len(files) - SHOWN_FILES} more").classes("sl-muted")
+        self.rejected_box.clear()
+        if rejected:
+            with self.rejected_box:
+                ui.label(f"{words.plural(len(rejected), 'file')} not added").classes(
+                    "text-subtitle1 text-weight-medium text-negative")
+                with ui.list().props("dense separator bordered").classes(
+                        "w-full rounded-borders"):
+                    for item in rejected[:SHOWN_REJECTED]:
+                        with ui.item():
+                            with ui.item_section().props("avatar"):
+                                ui.icon("block", color="negative")
+                            with ui.item_section():
+                                ui.item_label(item.name).classes("sl-wrap text-weight-medium")
+                                ui.item_label(item.reason).props("caption").classes("sl-wrap")
+                if len(rejected) > SHOWN_REJECTED:
+                    ui.label(f"and {len(rejected) - SHOWN_REJECTED} more").classes("sl-muted")
+
+    def remove(self, index: int) -> None:
+        if 0 <= index < len(self.pending.files):
+            self.pending.remove(index)
+        self.show_files()
+
+    def remove_all(self) -> None:
+        self.pending.clear()
+        self.show_files()
+
+    # --- Submit --------------------------------------------------------------------------
+
+    def opening(self) -> dict:
+        years = self.years.value
+        return {
+            "title": self.title.value or "",
+            "description": self.description.value or "",
+            "must_have": list(self.must.value or []),
+            "nice_to_have": list(self.nice.value or []),
+            "min_years": None if years in (None, "") else years,
+        }
+
+    def say(self, message: str) -> None:
+        self.problem.text = message
+        self.problem.set_visibility(True)
+
+    async def submit(self) -> None:
+        self.problem.set_visibility(False)
+        user = auth.current_user()  # re-checked for every action
+        if user is None:
+            ui.navigate.to(auth.signin_url("/new"))
+            return
+        if not (self.title.value or "").strip():
+            self.say("Give the opening a title, for example “Registered Nurse”.")
+            return
+        if not self.pending.files:
+            self.say("Add at least one resume: drop the files in the box above.")
+            return
+        items = [NewItem(f.name, f.data) for f in self.pending.files]
+        self.submit_button.disable()
+        self.submit_button.props("loading")
+        try:
+            batch = await run.io_bound(
+                batches.submit, user, kind="resume", items=items,
+                title=self.title.value or "", params=self.opening(),
+                idempotency_key=self.idempotency_key)
+        except ShortlistError as exc:
+            self.say(exc.message)
+            return
+        except Exception:  # noqa: BLE001
+            log.exception("submitting a screening failed")
+            self.say("The screening could not be started because of a problem on our side."
+                     " Please try again in a moment.")
+            return
+        finally:
+            self.submit_button.enable()
+            self.submit_button.props(remove="loading")
+        if batch is None:  # the server is shutting down
+            return
+        ui.navigate.to(f"/screenings/{batch.id}")

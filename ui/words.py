@@ -1,0 +1,113 @@
+"""What the recruiter reads: states, progress and time left in plain words."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+STATUS_WORDS = {
+    "queued": "Waiting to start",
+    "running": "Screening",
+    "cancelling": "Stopping",
+    "done": "Finished",
+    "failed": "Finished: no resume could be read",
+    "cancelled": "Cancelled",
+    "timed_out": "Stopped: it took too long",
+}
+# Quasar colours that read well on light and dark backgrounds.
+STATUS_COLORS = {
+    "queued": "grey-7",
+    "running": "primary",
+    "cancelling": "orange-8",
+    "done": "positive",
+    "failed": "negative",
+    "cancelled": "grey-7",
+    "timed_out": "negative",
+}
+BAND_WORDS = {"strong": "Strong", "good": "Good", "partial": "Partial", "weak": "Weak"}
+BAND_COLORS = {"strong": "positive", "good": "teal-7", "partial": "orange-8", "weak": "grey-7"}
+EDUCATION_WORDS = {
+    "none": "Not found",
+    "high_school": "High school",
+    "associate": "Associate degree",
+    "bachelor": "Bachelor's degree",
+    "master": "Master's degree",
+    "doctorate": "Doctorate",
+}
+
+
+def status_text(status: str) -> str:
+    return STATUS_WORDS.get(status, status.replace("_", " ").capitalize())
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def progress_text(total: int, done: int, failed: int, cancelled: int) -> str:
+    """'128 of 300 resumes screened, 2 could not be read'."""
+    screened = done + failed
+    text = f"{screened} of {plural(total, 'resume')} screened"
+    if failed:
+        text += f", {failed} could not be read"
+    if cancelled:
+        text += f", {cancelled} skipped"
+    return text
+
+
+def time_left_text(status: str, total: int, finished: int, elapsed_s: float | None,
+                   processed_in_elapsed: int | None = None) -> str:
+    """'About 3 minutes left', from the rate since the screening started; '' if unknown."""
+    if status != "running" or elapsed_s is None or elapsed_s <= 0:
+        return ""
+    processed = finished if processed_in_elapsed is None else processed_in_elapsed
+    remaining = total - finished
+    if processed <= 0 or remaining <= 0:
+        return ""
+    seconds = remaining * elapsed_s / processed
+    return duration_left(seconds)
+
+
+def duration_left(seconds: float) -> str:
+    if seconds < 50:
+        return "Less than a minute left"
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return f"About {plural(minutes, 'minute')} left"
+    hours, minutes = divmod(minutes, 60)
+    text = f"About {plural(hours, 'hour')}"
+    if minutes and hours < 10:
+        text += f" {plural(minutes, 'minute')}"
+    return text + " left"
+
+
+def when_text(moment: datetime | None, now: datetime | None = None) -> str:
+    """'just now', '5 minutes ago', 'yesterday', '12 Mar 2025'."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{plural(int(seconds // 60), 'minute')} ago"
+    if seconds < 86400:
+        return f"{plural(int(seconds // 3600), 'hour')} ago"
+    if seconds < 2 * 86400:
+        return "yesterday"
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def years_text(years: float | None) -> str:
+    if years is None:
+        return "Not found"
+    return f"{years:g} year" + ("" if years == 1 else "s")
+
+
+def size_text(n_bytes: int) -> str:
+    if n_bytes < 1024:
+        return f"{n_bytes} bytes"
+    if n_bytes < 1024 * 1024:
+        return f"{n_bytes / 1024:.0f} KB"
+    return f"{n_bytes / (1024 * 1024):.1f} MB"
