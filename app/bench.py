@@ -99,13 +99,14 @@ class Fleet:
         """Until every worker process has registered its consumers with the broker."""
         client = get_broker().client
         key = f"{get_broker().namespace}:__heartbeats__"
-        before = client.zcard(key)
+        since_ms = int(time.time() * 1000)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the {self.module} workers exited at start")
+            # Brokers that beat since we started them (older entries may be dead ones).
             if len(self._children()) >= self.processes and \
-                    client.zcard(key) >= before + self.processes:
+                    client.zcount(key, since_ms, "+inf") >= self.processes:
                 time.sleep(0.5)  # let every consumer thread start polling
                 return
             time.sleep(0.1)

@@ -43,8 +43,11 @@ def build_engine(settings: Settings, *, worker: bool = False) -> Engine:
         return engine
     engine = create_engine(
         url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        # Workers keep every connection they open: an "overflow" connection is closed on
+        # return, and with more threads than DB_POOL_SIZE that meant a new PostgreSQL
+        # connection (a process fork on the server) for most items.
+        pool_size=settings.db_pool_size + (settings.db_max_overflow if worker else 0),
+        max_overflow=0 if worker else settings.db_max_overflow,
         # A dropped connection (PostgreSQL restarted, backend terminated) is replaced on
         # checkout instead of failing the next statement.
         pool_pre_ping=not worker,

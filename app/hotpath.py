@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ClauseElement
 
+from app import roundtrips
 from app.models import ITEM_TERMINAL, ItemStatus
 from app.transitions import (
     BATCH_COLUMNS,
@@ -46,6 +47,7 @@ class Compiled:
                          if not bind.required}
 
     def run(self, conn: Connection, params: dict[str, Any]):
+        roundtrips.count_one()
         cursor = conn.connection.driver_connection.cursor()
         cursor.execute(self.sql, {**self.defaults, **params})
         row = cursor.fetchone()

@@ -44,7 +44,18 @@ class RoundTripCounter:
                 pass
 
 
+# Set in processes that count: the worker's raw-connection statements report here.
+active: RoundTripCounter | None = None
+
+
+def count_one() -> None:
+    if active is not None:
+        active.add()
+
+
 def instrument(engine: Engine, counter: RoundTripCounter, *, autocommit: bool = False) -> None:
+    global active
+    active = counter
     event.listen(engine, "before_cursor_execute", lambda *a, **k: counter.add())
     if not autocommit:
         # psycopg sends BEGIN before a transaction's first statement: its own round trip;
