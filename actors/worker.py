@@ -14,5 +14,13 @@ settings = get_settings()
 fold_existing_handlers()
 set_engine(build_engine(settings, worker=True))
 broker = build_broker(settings)
+if settings.worker_metrics_port:
+    # Dramatiq's Prometheus exporter (a forked process per worker command) on this port.
+    import os
+
+    from dramatiq.middleware.prometheus import Prometheus
+
+    os.environ["dramatiq_prom_port"] = str(settings.worker_metrics_port)
+    broker.add_middleware(Prometheus())
 set_broker(broker)
 declare_actors(broker, settings)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import events, transitions
@@ -118,7 +119,7 @@ def submit(
             raise InvalidInput(f"{name} is empty.")
         if it.content is not None and len(it.content) > settings.max_file_bytes:
             raise TooLarge(f"{name} is larger than the {human_size(settings.max_file_bytes)} limit.")
-    title = _CONTROL.sub(" ", title or "").strip()[:200] or params.get("title", "")[:200]
+    title = _CONTROL.sub(" ", title or str(params.get("title", ""))).strip()[:200]
     if idempotency_key is not None:
         idempotency_key = idempotency_key.strip()[:200] or None
         if idempotency_key:
@@ -128,9 +129,28 @@ def submit(
 
     now = utcnow()
     batch_id = uuid.uuid4()
+    try:
+        _insert(user, spec.name, lane, title, params, items, names, idempotency_key,
+                batch_id, now)
+    except IntegrityError:
+        # Two requests raced with the same idempotency key: the other one created it.
+        earlier = _by_idempotency_key(user, idempotency_key) if idempotency_key else None
+        if earlier is None:
+            raise
+        return earlier
+    if dispatch:
+        dispatch_batch(batch_id)
+    _publish(batch_id)
+    return _load(batch_id)
+
+
+def _insert(user: User, kind: str, lane: str, title: str, params: dict[str, Any],
+            items: Sequence[NewItem], names: list[str], idempotency_key: str | None,
+            batch_id: uuid.UUID, now) -> None:
+    """The batch, its documents and its items in one transaction, with bulk inserts."""
     with get_engine().begin() as conn:
         conn.execute(insert(batch_t).values(
-            id=batch_id, owner_id=user.id, kind=spec.name, lane=lane,
+            id=batch_id, owner_id=user.id, kind=kind, lane=lane,
             status=BatchStatus.queued.value, title=title, params=params, total=len(items),
             n_pending=len(items), n_queued=0, n_running=0, n_done=0, n_failed=0,
             n_cancelled=0, idempotency_key=idempotency_key, created_at=now,
@@ -154,12 +174,8 @@ def submit(
         ])
         with Session(bind=conn) as session:
             record_admin_action(session, user, "submit", batch_id, items=len(items),
-                                kind=spec.name, lane=lane)
+                                kind=kind, lane=lane)
             session.commit()
-    if dispatch:
-        dispatch_batch(batch_id)
-    _publish(batch_id)
-    return _load(batch_id)
 
 
 def _publish(batch_id: uuid.UUID) -> None:

@@ -140,6 +140,10 @@ class Settings(BaseSettings):
         None, description="A bearer token Prometheus may scrape /metrics with (admins' API"
         " tokens work too)."
     )
+    worker_metrics_port: int | None = Field(
+        None, description="Workers export Dramatiq's Prometheus metrics on this port;"
+        " unset: off (Procfile hosts cannot scrape worker ports)."
+    )
     metrics_window_s: int = Field(
         900, ge=60, description="Window of the processing-time histogram in /metrics."
     )

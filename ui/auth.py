@@ -23,8 +23,9 @@ SESSION_KEY = "user_id"
 SIGNIN_PATH = "/signin"
 # Everything else needs a session. NiceGUI's own routes (/_nicegui/...: scripts, styles,
 # the upload endpoints of elements on already-authorised pages) are public by nature.
-PUBLIC_PATHS = frozenset({SIGNIN_PATH, "/healthz", "/favicon.ico"})
-PUBLIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws/")
+# The API, /readyz and /metrics authenticate by bearer token themselves (ui/api).
+PUBLIC_PATHS = frozenset({SIGNIN_PATH, "/healthz", "/readyz", "/metrics", "/favicon.ico"})
+PUBLIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws/", "/api/")
 
 
 def is_public(path: str) -> bool:

@@ -1,0 +1,75 @@
+"""Property-based tests of the API from its own OpenAPI document (schemathesis).
+
+For every operation, generated requests (valid and invalid) never get a 5xx, and every
+response conforms to the document: status code, content type, headers and body schema.
+Half of the generated batch ids are swapped for real ones, so the tests reach past 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from dataclasses import dataclass
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from app import finalize
+from tests.api.conftest import build_app, set_setting
+
+APP = build_app()
+schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP)
+# The tests send a valid token themselves (generated Authorization headers are meaningless).
+schema.config.generation.update(with_security_parameters=False)
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_headers_conformance, response_schema_conformance, negative_data_rejection]
+
+
+@dataclass
+class World:
+    headers: dict[str, str]
+    active: str  # a queued batch: read, cancel, retry, move
+    finished: str  # a finished, finalized batch: its event stream ends at once
+
+
+@pytest.fixture
+def world(api, monkeypatch) -> World:
+    set_setting(monkeypatch, "api_submit_rate_per_minute", 0)  # no limit: reach submit
+    admin = api.user(role="admin", plan="enterprise")
+    active = api.submit_noop(admin, 3)
+    done = api.submit_noop(admin, 2)
+    api.post(f"/batches/{done['id']}/cancel", admin)
+    finalize.finalize_batch(uuid.UUID(done["id"]))
+    return World(api.auth(admin), active["id"], done["id"])
+
+
+def _use_real_ids(case, world: World) -> None:
+    params = case.path_parameters or {}
+    generated = str(params.get("batch_id", ""))
+    try:
+        uuid.UUID(generated)
+    except ValueError:
+        return  # an invalid id stays invalid (negative cases)
+    if zlib.crc32(generated.encode()) % 2:
+        return
+    events = case.operation.path.endswith("/events")
+    params["batch_id"] = world.finished if events else world.active
+
+
+@pytest.mark.slow
+@schema.parametrize()
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much, HealthCheck.data_too_large])
+def test_the_api_conforms_to_its_own_schema(case, world):
+    _use_real_ids(case, world)
+    case.call_and_validate(headers=world.headers, checks=CHECKS)

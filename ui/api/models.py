@@ -1,0 +1,341 @@
+"""Request and response bodies of the JSON API (pydantic), and their conversions."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from app.analysis import Rejected
+from app.batch_search import BatchRow
+from app.metrics import BrokerProcess, LaneStats
+from app.models import BATCH_FINISHED, Batch, BatchStatus, Item, ItemStatus, Lane
+from app.tokens import TokenInfo
+
+API_PREFIX = "/api/v1"
+_FINISHED = {s.value for s in BATCH_FINISHED}
+_NUMBER = re.compile(r"\s*[-+]?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?\s*")
+
+
+def _iso_only(value: Any) -> Any:
+    """Dates and times as ISO 8601 text only (pydantic would take a number as epoch seconds)."""
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("use an ISO 8601 date and time, like 2026-01-31T09:00:00Z")
+    return value
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
+# --- Errors ----------------------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, machine-readable error code.",
+                      examples=["not_found"])
+    message: str = Field(description="What went wrong, for a person to read.")
+    details: list[dict[str, Any]] | None = Field(
+        None, description="More about the error, e.g. each invalid field or rejected file.")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# --- Submitting ------------------------------------------------------------------------
+
+
+class OpeningIn(BaseModel):
+    """The position the resumes are screened against."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200, examples=["Registered Nurse"])
+    description: str = Field("", max_length=100_000)
+    must_have: list[str] = Field(default_factory=list, max_length=60)
+    nice_to_have: list[str] = Field(default_factory=list, max_length=60)
+    min_years: float | None = Field(None, ge=0, le=50)
+
+
+class NoopParams(BaseModel):
+    """Parameters of the `noop` kind (for integration tests): nothing is analysed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sleep_ms: int = Field(0, ge=0, le=600_000)
+    fail_rate: float = Field(0.0, ge=0, le=1)
+    transient_rate: float = Field(0.0, ge=0, le=1)
+
+
+class TextItemIn(BaseModel):
+    """One resume given as text, with a file name (e.g. `jane-doe.txt`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=255)
+    text: str = Field("", description="The resume's text (a `noop` item may leave it empty).")
+
+
+class SubmitJson(BaseModel):
+    """A batch whose items are given as text (`application/json`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["resume", "noop"] = "resume"
+    title: str | None = Field(None, max_length=200,
+                              description="Defaults to the opening's title.")
+    opening: OpeningIn | None = Field(None, description="Required for the `resume` kind.")
+    params: NoopParams | None = Field(None, description="Only for the `noop` kind.")
+    lane: Lane | None = Field(None, description="Defaults to your plan's lane; you may pick"
+                              " a slower one (admins: any).")
+    items: list[TextItemIn] = Field(min_length=1)
+
+
+# The multipart form (documented only: it is parsed by hand, files are streamed).
+SUBMIT_FORM_SCHEMA: dict[str, Any] = {
+    "title": "SubmitForm",
+    "description": "A batch of uploaded files (`multipart/form-data`): PDF, DOCX, text, or"
+                   " ZIP archives of them. The opening's fields are form fields.",
+    "type": "object",
+    "required": ["files"],
+    "properties": {
+        "kind": {"type": "string", "enum": ["resume", "noop"], "default": "resume"},
+        "title": {"type": "string", "maxLength": 200,
+                  "description": "The opening's title (required for `resume`)."},
+        "description": {"type": "string", "description": "The job description."},
+        "must_have": {"type": "string", "description": "Comma-separated skills."},
+        "nice_to_have": {"type": "string", "description": "Comma-separated skills."},
+        "min_years": {"type": "number", "minimum": 0, "maximum": 50},
+        "lane": {"type": "string", "enum": [lane.value for lane in Lane]},
+        "params": {"type": "string",
+                   "description": "For the `noop` kind: its parameters as a JSON object."},
+        "files": {"type": "array", "minItems": 1,
+                  "items": {"type": "string", "format": "binary"}},
+    },
+}
+
+
+class RejectedFile(BaseModel):
+    name: str
+    reason: str
+
+
+# --- Batches ---------------------------------------------------------------------------
+
+
+class ItemCounts(BaseModel):
+    pending: int
+    queued: int
+    running: int
+    done: int
+    failed: int
+    cancelled: int
+
+
+class BatchLinks(BaseModel):
+    self: str
+    items: str
+    events: str
+    report_csv: str | None = Field(None, description="Present once the CSV report exists.")
+    report_xlsx: str | None = Field(None, description="Present once the XLSX report exists.")
+
+
+class BatchOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    status: BatchStatus
+    lane: Lane
+    title: str
+    owner_id: int
+    total: int
+    counts: ItemCounts
+    finished: bool = Field(description="True once the batch reached a final status.")
+    error: str | None
+    params: dict[str, Any] = Field(description="The opening (resume) or the parameters.")
+    summary: dict[str, Any] | None = Field(description="Written when the batch finishes.")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    cancelled_at: datetime | None
+    links: BatchLinks
+
+    @classmethod
+    def of(cls, batch: Batch) -> BatchOut:
+        base = f"{API_PREFIX}/batches/{batch.id}"
+        return cls(
+            id=batch.id, kind=batch.kind, status=batch.status, lane=batch.lane,
+            title=batch.title, owner_id=batch.owner_id, total=batch.total,
+            counts=ItemCounts(**{s.value: getattr(batch, f"n_{s.value}") for s in ItemStatus}),
+            finished=batch.status in _FINISHED,
+            error=batch.error, params=batch.params or {}, summary=batch.summary,
+            created_at=batch.created_at, started_at=batch.started_at,
+            finished_at=batch.finished_at, cancelled_at=batch.cancelled_at,
+            links=BatchLinks(
+                self=base, items=f"{base}/items", events=f"{base}/events",
+                report_csv=f"{base}/report.csv" if batch.report_csv_id else None,
+                report_xlsx=f"{base}/report.xlsx" if batch.report_xlsx_id else None,
+            ),
+        )
+
+
+class SubmittedBatch(BatchOut):
+    rejected: list[RejectedFile] = Field(
+        description="Files that were left out, with the reason (the rest were submitted)."
+                    " Empty on an idempotent replay.")
+    replayed: bool = Field(description="True when the Idempotency-Key was used before and"
+                                       " this is the batch it created then.")
+
+    @classmethod
+    def submitted(cls, batch: Batch, rejected: list[Rejected], replayed: bool) -> SubmittedBatch:
+        return cls(**BatchOut.of(batch).model_dump(),
+                   rejected=[RejectedFile(name=r.name, reason=r.reason) for r in rejected],
+                   replayed=replayed)
+
+
+class BatchListItem(BatchOut):
+    owner_email: str
+
+    @classmethod
+    def of_row(cls, row: BatchRow) -> BatchListItem:
+        return cls(**BatchOut.of(row.batch).model_dump(), owner_email=row.owner_email)
+
+
+class BatchPageOut(BaseModel):
+    data: list[BatchListItem]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null"
+                                                " on the last page.")
+
+
+class ItemOut(BaseModel):
+    id: int
+    seq: int
+    name: str
+    status: ItemStatus
+    attempts: int
+    error: str | None
+    score: float | None
+    result: dict[str, Any] | None = Field(description="The analysis of a done item.")
+    queued_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, item: Item) -> ItemOut:
+        return cls(id=item.id, seq=item.seq, name=item.name, status=item.status,
+                   attempts=item.attempts, error=item.error, score=item.score,
+                   result=item.result, queued_at=item.queued_at, started_at=item.started_at,
+                   finished_at=item.finished_at)
+
+
+class ItemPageOut(BaseModel):
+    data: list[ItemOut]
+    next_cursor: str | None
+
+
+class RetryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    include_cancelled: bool = Field(False, description="Also try cancelled items again.")
+
+
+class RetryOut(BaseModel):
+    retried: int = Field(description="How many items will be tried again.")
+    batch: BatchOut
+
+
+class MoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lane: Lane
+
+
+class ProgressEvent(BaseModel):
+    """The `data` of each server-sent event (`event: progress`, then one `event: end`)."""
+
+    batch_id: uuid.UUID
+    status: BatchStatus
+    lane: Lane
+    total: int
+    counts: ItemCounts
+    finished: bool
+    finalized: bool = Field(description="The summary and reports are written.")
+
+
+# --- Tokens ----------------------------------------------------------------------------
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("", max_length=100, description="A label to recognise the token by.")
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str = Field(description="The token's first characters, to recognise it.")
+    active: bool
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, token: TokenInfo) -> TokenOut:
+        return cls(id=token.id, name=token.name, prefix=token.prefix, active=token.active,
+                   created_at=token.created_at, last_used_at=token.last_used_at,
+                   revoked_at=token.revoked_at)
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="The token itself. Shown only now: store it safely.")
+
+
+class TokenListOut(BaseModel):
+    data: list[TokenOut]
+
+
+# --- Operations ------------------------------------------------------------------------
+
+
+class LaneOut(BaseModel):
+    lane: Lane
+    queue_depth: int | None = Field(description="Messages waiting in the broker (null: the"
+                                                " broker did not answer).")
+    active_batches: int
+    pending: int = Field(description="Items waiting in the database (not yet in the broker).")
+    queued: int
+    running: int
+    done_last_hour: int
+    failed_last_hour: int
+
+    @classmethod
+    def of(cls, stats: LaneStats) -> LaneOut:
+        return cls(**asdict(stats))
+
+
+class LaneListOut(BaseModel):
+    data: list[LaneOut]
+
+
+class WorkerOut(BaseModel):
+    id: str = Field(description="The process's broker id.")
+    source: Literal["broker_heartbeat"] = "broker_heartbeat"
+    alive: bool
+    last_seen_at: datetime
+    seen_s_ago: float
+
+    @classmethod
+    def of(cls, process: BrokerProcess) -> WorkerOut:
+        return cls(id=process.broker_id, alive=process.alive,
+                   last_seen_at=process.last_seen_at, seen_s_ago=process.seen_s_ago)
+
+
+class WorkerListOut(BaseModel):
+    data: list[WorkerOut]
+    alive: int
+    note: str = ("From the broker's heartbeats: every process that talks to the broker"
+                 " (workers, web and scheduler processes) appears here.")

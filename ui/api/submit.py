@@ -1,0 +1,207 @@
+"""Reading a submission: JSON (items as text) or multipart (files, ZIPs allowed).
+
+Both become the same call of the batch service (app.batches.submit); uploaded files go
+through app.uploads.prepare first, which unpacks ZIPs safely and enforces the upload
+limits on the server. JSON is parsed here rather than by FastAPI so that NaN, deep
+nesting and bad encodings are refused with a clear 400 instead of surprising anyone later.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+
+from app import uploads
+from app.analysis import Rejected
+from app.batches import NewItem
+from app.errors import InvalidInput, TooLarge
+from app.settings import get_settings
+from ui.api.errors import BodyTooLarge, MalformedRequest, UnsupportedMediaType, pydantic_error
+from ui.api.models import SubmitJson
+
+MAX_DEPTH = 32
+BAD_TEXT = "The request contains a NUL character or an unpaired surrogate; send plain UTF-8 text."
+MAX_FORM_FIELDS = 50
+
+
+@dataclass
+class Submission:
+    """What app.batches.submit needs, plus the files left out."""
+
+    kind: str
+    items: list[NewItem]
+    title: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    lane: str | None = None
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def _has_bad_text(text: str) -> bool:
+    """NUL (PostgreSQL refuses it) or an unpaired surrogate (not encodable as UTF-8)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest (iteratively: no recursion to exhaust).
+
+    Also refuses text no database could store (see _has_bad_text).
+    """
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+            if any(_has_bad_text(k) for k in node):
+                raise MalformedRequest(BAD_TEXT)
+        elif isinstance(node, list):
+            children = node
+        else:
+            if isinstance(node, str) and _has_bad_text(node):
+                raise MalformedRequest(BAD_TEXT)
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def parse_json(body: bytes) -> Any:
+    if not body:
+        raise MalformedRequest("The request body is empty: send the batch as JSON.")
+    try:
+        data = json.loads(body, parse_constant=_no_constants)
+    except RecursionError:
+        raise MalformedRequest(f"The JSON nests deeper than {MAX_DEPTH} levels.") from None
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedRequest("The request body is not valid JSON (UTF-8).") from None
+    if _depth(data) > MAX_DEPTH:
+        raise MalformedRequest(f"The JSON nests deeper than {MAX_DEPTH} levels.")
+    return data
+
+
+def from_json(body: bytes) -> Submission:
+    try:
+        spec = SubmitJson.model_validate(parse_json(body))
+    except ValidationError as exc:
+        raise pydantic_error(exc) from None
+    if spec.kind == "resume":
+        if spec.opening is None:
+            raise InvalidInput("A resume batch needs an opening: at least its title.")
+        if spec.params is not None:
+            raise InvalidInput("params is only for the noop kind; a resume batch has an opening.")
+        params = spec.opening.model_dump()
+        items = [NewItem(i.name, i.text.encode()) for i in spec.items]
+    else:
+        if spec.opening is not None:
+            raise InvalidInput("A noop batch has params, not an opening.")
+        params = (spec.params.model_dump() if spec.params else {})
+        items = [NewItem(i.name, i.text.encode() or None) for i in spec.items]
+    return Submission(kind=spec.kind, items=items, title=spec.title or "", params=params,
+                      lane=spec.lane.value if spec.lane else None)
+
+
+def _text(form, name: str, limit: int = 100_000) -> str | None:
+    values = form.getlist(name)
+    if any(not isinstance(v, str) for v in values):
+        raise InvalidInput(f"{name} must be a text field, not a file.")
+    if len(values) > 1:
+        raise InvalidInput(f"Send {name} once.")
+    if values and len(values[0]) > limit:
+        raise InvalidInput(f"{name} is too long.")
+    if values and _has_bad_text(values[0]):
+        raise MalformedRequest(BAD_TEXT)
+    return values[0] if values else None
+
+
+async def from_form(request: Request) -> Submission:
+    settings = get_settings()
+    try:
+        form = await request.form(max_files=settings.max_files_per_upload,
+                                  max_fields=MAX_FORM_FIELDS, max_part_size=1024 * 1024)
+    except BodyTooLarge:
+        raise
+    except StarletteHTTPException as exc:
+        detail = str(exc.detail)
+        if "Too many files" in detail:
+            raise TooLarge(f"This upload has more than {settings.max_files_per_upload} files."
+                           " Please split it into several batches.") from None
+        raise MalformedRequest(f"The form could not be read: {detail}") from None
+    try:
+        unknown = sorted(set(form.keys()) - {"kind", "title", "description", "must_have",
+                                             "nice_to_have", "min_years", "lane", "params",
+                                             "files", "file"})
+        if unknown:
+            raise InvalidInput(f"Unknown form field {unknown[0]!r}.")
+        uploads_ = [*form.getlist("files"), *form.getlist("file")]
+        if any(not isinstance(f, UploadFile) for f in uploads_):
+            raise InvalidInput("files must be uploaded files, not text fields.")
+        if not uploads_:
+            raise InvalidInput("No files were uploaded: send them as the `files` field.")
+        kind = _text(form, "kind") or "resume"
+        if kind not in ("resume", "noop"):
+            raise InvalidInput(f"Unknown kind {kind!r}: use resume or noop.")
+        lane = _text(form, "lane") or None
+        files = [(f.filename or f"file {i + 1}", await f.read()) for i, f in enumerate(uploads_)]
+        title = _text(form, "title", 200) or ""
+        if kind == "resume":
+            must = [v for v in form.getlist("must_have") if isinstance(v, str)]
+            nice = [v for v in form.getlist("nice_to_have") if isinstance(v, str)]
+            if any(not isinstance(v, str) for v in form.getlist("must_have")
+                   + form.getlist("nice_to_have")):
+                raise InvalidInput("Skills must be text fields.")
+            if any(_has_bad_text(v) for v in must + nice):
+                raise MalformedRequest(BAD_TEXT)
+            params: dict[str, Any] = {
+                "title": title, "description": _text(form, "description") or "",
+                "must_have": must[0] if len(must) == 1 else must,
+                "nice_to_have": nice[0] if len(nice) == 1 else nice,
+                "min_years": _text(form, "min_years", 20),
+            }
+            if _text(form, "params") is not None:
+                raise InvalidInput("params is only for the noop kind.")
+        else:
+            raw = _text(form, "params", 10_000)
+            params = parse_json(raw.encode()) if raw else {}
+            if not isinstance(params, dict):
+                raise InvalidInput("params must be a JSON object.")
+    finally:
+        await form.close()
+    prepared = await _prepare(files)
+    return Submission(kind=kind, items=prepared.items, title=title, params=params, lane=lane,
+                      rejected=prepared.rejected)
+
+
+async def _prepare(files: list[tuple[str, bytes]]) -> uploads.Prepared:
+    prepared = await run_in_threadpool(uploads.prepare, files)
+    if not prepared.items:
+        raise InvalidInput(
+            "None of the files could be used." if prepared.rejected else "No files were uploaded.",
+            items=[{"name": r.name, "reason": r.reason} for r in prepared.rejected[:100]])
+    return prepared
+
+
+async def read_submission(request: Request) -> Submission:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        return from_json(await request.body())
+    if content_type == "multipart/form-data":
+        return await from_form(request)
+    raise UnsupportedMediaType()
