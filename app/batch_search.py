@@ -195,7 +195,8 @@ def _conditions(conn: Connection, user: User, filters: BatchFilter) -> list[Colu
         where.append(batch_t.c.kind.in_(kinds))
     owner = _clean(filters.owner)
     if owner:
-        if owner.isdigit():
+        # ASCII digits only: "²".isdigit() is true, and int("²") fails.
+        if owner.isascii() and owner.isdigit():
             owner_id = int(owner) if len(owner) <= 10 and int(owner) < 2**31 else -1
             where.append(batch_t.c.owner_id == owner_id)
         else:

@@ -83,3 +83,12 @@ def test_serve_embedded_first_and_second_start(tmp_path):
         cwd=REPO, env=subprocess_env(DATABASE_URL=env_db), capture_output=True, text=True,
     )
     assert check.stdout.strip() == "admin True", check.stderr
+
+
+def test_the_web_process_refuses_to_start_without_a_storage_secret(tmp_path):
+    env = subprocess_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", PORT=free_port())
+    result = subprocess.run([sys.executable, "-m", "ui"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("Configuration error: STORAGE_SECRET is not set.")
+    assert "Traceback" not in result.stderr

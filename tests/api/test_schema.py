@@ -7,6 +7,7 @@ Half of the generated batch ids are swapped for real ones, so the tests reach pa
 
 from __future__ import annotations
 
+import os
 import uuid
 import zlib
 from dataclasses import dataclass
@@ -67,7 +68,9 @@ def _use_real_ids(case, world: World) -> None:
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=25, deadline=None,
+# Exploratory (random) when run by hand; a fixed sequence in CI, so a red CI always means
+# a change broke something, never that the dice found an old bug that day.
+@settings(max_examples=25, deadline=None, derandomize=os.environ.get("CI") == "true",
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much, HealthCheck.data_too_large])
 def test_the_api_conforms_to_its_own_schema(case, world):

@@ -175,3 +175,13 @@ def test_search_is_the_dashboards_function_too(api, world):
         "Cashier 100%", "Python dev", "Welder", "Nurse night shift"]
     assert second.next_cursor is None
     assert uuid.UUID(str(first.rows[0].batch.id))
+
+
+def test_an_owner_filter_of_non_ascii_digits_is_an_email_search_not_a_crash(stack):
+    """Found by schemathesis: "²".isdigit() is true but int("²") raises."""
+    from app.batch_search import BatchFilter, search
+    from tests.engine.helpers import make_user
+
+    admin = make_user(role="admin")
+    page = search(admin, BatchFilter(owner="²"))
+    assert page.rows == []
