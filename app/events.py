@@ -17,28 +17,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from app.redis_client import build_client, key
-from app.settings import get_settings
+from app.redis_client import key, reset_shared_client, shared_client
 
 log = logging.getLogger("shortlist.events")
 
-_client = None
-_client_lock = threading.Lock()
-
-
 def _get_client():
-    global _client
-    if _client is None:
-        with _client_lock:
-            if _client is None:
-                _client = build_client(get_settings())
-    return _client
+    return shared_client()
 
 
 def reset() -> None:
     """Forget the client (tests switch servers)."""
-    global _client
-    _client = None
+    reset_shared_client()
 
 
 COALESCE_S = 0.1

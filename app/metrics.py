@@ -40,7 +40,7 @@ _COUNTERS = [s.value for s in ItemStatus]
 
 
 def _window_s() -> int:
-    return int(getattr(get_settings(), "metrics_window_s", 900))
+    return get_settings().metrics_window_s
 
 
 def check_admin_read(user: User, what: str) -> None:

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from dataclasses import dataclass
 
-from app.redis_client import build_client, key
-from app.settings import Settings, get_settings
+from app.redis_client import key, reset_shared_client, shared_client
 
 log = logging.getLogger("shortlist.ratelimit")
 
@@ -38,27 +36,13 @@ class Decision:
         return 0 if self.allowed else self.reset_after_s
 
 
-_client = None
-_client_settings: Settings | None = None
-_client_lock = threading.Lock()
-
-
 def _redis():
-    global _client, _client_settings
-    settings = get_settings()
-    with _client_lock:
-        # Rebuilt when the settings change (tests switch servers between cases).
-        if _client is None or _client_settings is not settings:
-            _client = build_client(settings)
-            _client_settings = settings
-        return _client
+    return shared_client()
 
 
 def reset() -> None:
     """Forget the client (tests switch servers)."""
-    global _client, _client_settings
-    with _client_lock:
-        _client, _client_settings = None, None
+    reset_shared_client()
 
 
 def hit(name: str, subject: str, limit: int, window_s: int, *,

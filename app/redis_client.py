@@ -27,6 +27,31 @@ def embedded_server():
         return _fake_server
 
 
+_shared = None
+_shared_settings: Settings | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_client() -> redis.Redis:
+    """The process's client for events, rate limits and sign-in counters (thread-safe;
+    rebuilt when the settings change, as tests switch servers)."""
+    global _shared, _shared_settings
+    from app.settings import get_settings
+
+    settings = get_settings()
+    with _shared_lock:
+        if _shared is None or _shared_settings is not settings:
+            _shared = build_client(settings)
+            _shared_settings = settings
+        return _shared
+
+
+def reset_shared_client() -> None:
+    global _shared, _shared_settings
+    with _shared_lock:
+        _shared, _shared_settings = None, None
+
+
 def key(*parts: str) -> str:
     """A Redis key or channel name under this deployment's namespace."""
     from app.settings import get_settings

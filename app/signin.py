@@ -9,9 +9,7 @@ even checking the password, and the person reads when to try again. A successful
 clears its account's counter. If Redis does not answer, sign-in still works (argon2 stays
 slow) and a warning is logged: a broken counter must not lock everyone out.
 
-Settings (read with defaults until they are declared in app/settings.py):
-SIGNIN_MAX_FAILURES_PER_ACCOUNT (5), SIGNIN_MAX_FAILURES_PER_CLIENT (20),
-SIGNIN_WINDOW_S (900).
+Settings: SIGNIN_MAX_FAILURES_PER_ACCOUNT, SIGNIN_MAX_FAILURES_PER_CLIENT, SIGNIN_WINDOW_S.
 """
 
 from __future__ import annotations
@@ -19,14 +17,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import threading
 
 from sqlmodel import select
 
 from app.db import session_scope
 from app.errors import InvalidInput, PermissionDenied, ShortlistError
 from app.models import User
-from app.redis_client import build_client, key
+from app.redis_client import key, reset_shared_client, shared_client
 from app.settings import Settings, get_settings
 from app.users import hash_password, normalize_email, verify_password
 
@@ -49,36 +46,19 @@ class TooManyAttempts(ShortlistError):
 
 def limits(settings: Settings) -> tuple[int, int, int]:
     """(failures per account, failures per client, window in seconds)."""
-    return (
-        int(getattr(settings, "signin_max_failures_per_account", 5)),
-        int(getattr(settings, "signin_max_failures_per_client", 20)),
-        int(getattr(settings, "signin_window_s", 900)),
-    )
+    return (settings.signin_max_failures_per_account, settings.signin_max_failures_per_client,
+            settings.signin_window_s)
 
 
 # --- The Redis client ------------------------------------------------------------------
 
-_client = None
-_client_settings: Settings | None = None
-_client_lock = threading.Lock()
-
-
 def _redis():
-    global _client, _client_settings
-    settings = get_settings()
-    with _client_lock:
-        # Rebuilt when the settings change (tests switch servers between cases).
-        if _client is None or _client_settings is not settings:
-            _client = build_client(settings)
-            _client_settings = settings
-        return _client
+    return shared_client()
 
 
 def reset() -> None:
     """Forget the client (tests switch servers)."""
-    global _client, _client_settings
-    with _client_lock:
-        _client, _client_settings = None, None
+    reset_shared_client()
 
 
 def _account_key(email: str) -> str:
