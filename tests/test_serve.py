@@ -3,7 +3,6 @@ admin's password printed once and only on the first start."""
 
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -11,15 +10,11 @@ import urllib.request
 
 import pytest
 
+from tests.chaos.fleet import free_port
 from tests.conftest import REPO, subprocess_env
 
 pytestmark = pytest.mark.slow
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_serve(cwd, port):

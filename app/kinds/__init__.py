@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.errors import InvalidInput
@@ -63,7 +63,6 @@ class Kind:
     needs_documents: bool = False
     # Builds the batch's report files (CSV, XLSX, ...) from its finished items.
     build_reports: Callable[[dict[str, Any], list[FinishedItem]], list[ReportFile]] | None = None
-    labels: dict[str, str] = field(default_factory=dict)
 
 
 KINDS: dict[str, Kind] = {}

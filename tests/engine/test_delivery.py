@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from app import batches, leases, processing
 from app.db import get_engine
 from app.models import Item, utcnow
+from tests.chaos.fleet import children
 from tests.conftest import REPO, subprocess_env, wait_until
 from tests.engine.helpers import (
     assert_counters_match_items,
@@ -139,11 +140,6 @@ def _start_worker(env: dict, threads: int = 4) -> subprocess.Popen:
     )
 
 
-def _children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
-
-
 @pytest.mark.integration
 @pytest.mark.chaos
 @pytest.mark.slow
@@ -159,7 +155,7 @@ def test_sigkilled_worker_process_another_worker_finishes(pg_stack):
     second = None
     try:
         wait_until(lambda: load(batch.id).n_done >= 30, timeout=60, message="progress")
-        victims = _children(first.pid)
+        victims = children(first.pid)
         assert victims, "the dramatiq CLI should run its worker in a child process"
         running_before = load(batch.id).n_running
         os.kill(victims[0], signal.SIGKILL)
