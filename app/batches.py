@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app import events, transitions
+from app import events, lanes, transitions
 from app.audit import record_admin_action
 from app.db import get_engine
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded, TooLarge
@@ -205,6 +205,8 @@ def dispatch_batch(batch_id: uuid.UUID) -> int:
         state = transitions.read_state(conn, batch_id)
         if state is None or state.status not in (BatchStatus.queued, BatchStatus.running):
             return 0
+        if lanes.is_paused(conn, state.lane):
+            return 0  # resumed later: lanes.resume tops its batches up at once
         room = settings.dispatch_window - state.n_queued - state.n_running
         ids = transitions.queue_pending(conn, batch_id, min(room, state.n_pending), now)
         if not ids:
@@ -303,6 +305,8 @@ def move(user: User, batch_id: uuid.UUID | str, lane: str) -> Batch:
             record_admin_action(session, user, "move", batch.id, lane_from=batch.lane,
                                 lane_to=lane)
             session.commit()
+    # Out of a paused lane, or into one that has room: release its window there now.
+    dispatch_batch(batch.id)
     _publish(batch.id)
     return _load(batch.id)
 
@@ -321,9 +325,10 @@ def status(batch_id: uuid.UUID | str) -> dict[str, Any]:
     }
 
 
-def active_batch_ids() -> list[uuid.UUID]:
+def active_batch_ids(lane: str | None = None) -> list[uuid.UUID]:
+    """Batches that may still get items dispatched (of one lane, if given)."""
+    conditions = [batch_t.c.status.in_([BatchStatus.queued.value, BatchStatus.running.value])]
+    if lane is not None:
+        conditions.append(batch_t.c.lane == lane)
     with get_engine().connect() as conn:
-        return list(conn.execute(
-            select(batch_t.c.id).where(batch_t.c.status.in_(
-                [BatchStatus.queued.value, BatchStatus.running.value]))
-        ).scalars())
+        return list(conn.execute(select(batch_t.c.id).where(*conditions)).scalars())

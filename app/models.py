@@ -1,4 +1,4 @@
-"""The tables: user, api_token, document, batch, item, audit_event, daily_stats.
+"""The tables: user, api_token, document, batch, item, audit_event, daily_stats, lane_state.
 
 States are `StrEnum`s stored as short strings (portable between SQLite and PostgreSQL, no
 database enum types to migrate). Every milestone has its own timestamp column, so history
@@ -214,3 +214,18 @@ class DailyStats(SQLModel, table=True):
     avg_ms: float | None = None
     p95_ms: float | None = None
     peak_queue_depth: int = 0
+
+
+class LaneState(SQLModel, table=True):
+    """A lane an admin paused: the dispatcher releases nothing to it until it is resumed.
+
+    One row per lane that was ever paused or resumed; a lane without a row runs. Kept in
+    the database, so a pause survives restarts of every process.
+    """
+
+    __tablename__ = "lane_state"
+
+    lane: str = Field(primary_key=True, max_length=16)
+    paused: bool = False
+    changed_at: datetime = Field(default_factory=utcnow)
+    changed_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")

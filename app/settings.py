@@ -148,6 +148,23 @@ class Settings(BaseSettings):
         900, ge=60, description="Window of the processing-time histogram in /metrics."
     )
 
+    # --- Admin dashboard ---------------------------------------------------------------
+    admin_bulk_max_batches: int = Field(
+        1_000, ge=1, description="Most batches one \"apply to all matching\" cancel or retry"
+        " may change; more matching batches are refused with their count."
+    )
+    dashboard_refresh_s: float = Field(
+        5.0, gt=0, description="How often each web process recomputes the dashboard's"
+        " numbers (shared by every open dashboard)."
+    )
+    worker_heartbeat_s: float = Field(
+        5.0, gt=0, description="How often each worker process reports itself (host, pid,"
+        " lanes, threads, current items)."
+    )
+    worker_lost_after_s: float = Field(
+        30.0, gt=0, description="A worker not heard from for this long shows as lost."
+    )
+
     # --- Housekeeping ------------------------------------------------------------------
     retention_done_days: int = Field(7, ge=1, description="Keep done and cancelled batches.")
     retention_failed_days: int = Field(

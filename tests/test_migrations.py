@@ -9,7 +9,8 @@ from sqlmodel import SQLModel
 
 from app import migrate
 
-TABLES = {"user", "api_token", "document", "batch", "item", "audit_event", "daily_stats"}
+TABLES = {"user", "api_token", "document", "batch", "item", "audit_event", "daily_stats",
+          "lane_state"}
 
 
 def _round_trip(url: str) -> None:
@@ -17,7 +18,7 @@ def _round_trip(url: str) -> None:
     try:
         assert migrate.current(engine) is None
         migrate.upgrade(engine)
-        assert migrate.current(engine) == "0002"
+        assert migrate.current(engine) == "0003"
         names = set(inspect(engine).get_table_names())
         assert TABLES <= names
         indexes = {ix["name"] for ix in inspect(engine).get_indexes("item")}

@@ -14,7 +14,7 @@ from nicegui.page import page as nicegui_page
 from app import queries
 from app.errors import NotFound
 from ui import auth, theme
-from ui.views import batch, new, screenings, signin
+from ui.views import admin, batch, new, screenings, signin
 
 log = logging.getLogger("shortlist.ui")
 
@@ -47,6 +47,7 @@ def register() -> None:
     screenings.register()
     new.register()
     batch.register()
+    admin.register()
 
     web.on_page_exception(_page_error)
     web.add_exception_handler(404, _not_found)

@@ -9,6 +9,7 @@ from nicegui import app as web
 from nicegui import ui
 
 from app.models import User
+from app.permissions import is_admin
 from ui import auth
 
 PRIMARY = "#2754b5"
@@ -66,6 +67,10 @@ def frame(user: User | None, title: str) -> Iterator[ui.column]:
                           on_click=lambda: ui.navigate.to("/")).props("flat color=white no-caps")
                 ui.button("New screening", icon="add",
                           on_click=lambda: ui.navigate.to("/new")).props("flat color=white no-caps")
+                if is_admin(user):
+                    ui.button("Admin", icon="admin_panel_settings",
+                              on_click=lambda: ui.navigate.to("/admin")).props(
+                        "flat color=white no-caps").mark("nav-admin")
         ui.button(icon="contrast", on_click=toggle_theme).props(
             "flat round color=white aria-label='Switch between light and dark'").tooltip(
             "Light or dark")
@@ -76,9 +81,29 @@ def frame(user: User | None, title: str) -> Iterator[ui.column]:
                     ui.label(user.email).classes("q-px-md q-pt-sm text-caption sl-muted sl-wrap")
                     ui.menu_item("My screenings", on_click=lambda: ui.navigate.to("/"))
                     ui.menu_item("New screening", on_click=lambda: ui.navigate.to("/new"))
+                    if is_admin(user):
+                        ui.menu_item("Admin", on_click=lambda: ui.navigate.to("/admin"))
                     ui.separator()
                     ui.menu_item("Sign out", on_click=_sign_out).mark("sign-out")
     with ui.column().classes("sl-page q-pa-md gap-4") as body:
+        yield body
+
+
+@contextmanager
+def admin_frame(user: User, title: str, path: str) -> Iterator[ui.column]:
+    """An admin view: the shared frame plus the dashboard's tabs, `path` highlighted."""
+    from ui.views.admin import VIEWS
+
+    with frame(user, title) as body:
+        with ui.row().classes("w-full items-center gap-1 wrap").mark("admin-nav"):
+            for target, label, icon in VIEWS:
+                button = ui.button(label, icon=icon, on_click=lambda t=target: ui.navigate.to(t))
+                button.props("no-caps " + ("unelevated color=primary" if target == path
+                                           else "flat color=primary"))
+            if user.role == "readonly_admin":
+                ui.space()
+                ui.badge("Read-only").props("color=grey-7").mark("read-only-badge")
+        ui.label(title).classes("text-h5")
         yield body
 
 

@@ -1,0 +1,7 @@
+"""Admin dashboard: the audit view (to be built)."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    """Declare this view's page (none yet)."""

@@ -1,0 +1,7 @@
+"""Admin dashboard: the failures view (to be built)."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    """Declare this view's page (none yet)."""
