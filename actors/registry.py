@@ -11,6 +11,7 @@ import dramatiq
 import redis.exceptions
 import sqlalchemy.exc
 
+from actors.shutdown import FlushEndings
 from app import finalize, processing
 from app.dispatch import FINALIZE_ACTOR, LANE_PRIORITY, item_actor_name
 from app.outcome import RetryItem
@@ -31,7 +32,7 @@ def should_retry(retries: int, exc: BaseException) -> bool:
 
 
 def process_item(item_id: int) -> None:
-    processing.process_item(item_id)
+    processing.process_item(item_id, write_behind=True)
 
 
 def finalize_batch(batch_id: str) -> None:
@@ -45,6 +46,8 @@ def declare_actors(broker: dramatiq.Broker, settings: Settings) -> dict[str, dra
         min_backoff=settings.retry_min_backoff_ms,
         max_backoff=settings.retry_max_backoff_ms,
     )
+    if not any(isinstance(m, FlushEndings) for m in broker.middleware):
+        broker.add_middleware(FlushEndings())
     actors = {}
     for lane in LANES:
         name = item_actor_name(lane)

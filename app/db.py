@@ -6,14 +6,15 @@ per unit of work with `session_scope()`, which commits on success and rolls back
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine
 
 from app.settings import Settings, get_settings
@@ -26,7 +27,8 @@ _lock = threading.Lock()
 def build_engine(settings: Settings, *, worker: bool = False) -> Engine:
     """The process's engine. `worker=True` tunes it for worker processes, whose every
     statement is on the hot path: no pre-ping round trip per checkout (a dropped
-    connection is retried once instead, see hot_connection), and asynchronous commit
+    connection is replaced on its next use), generic plans for prepared
+    statements, and asynchronous commit
     (a PostgreSQL crash may forget the last few milliseconds of item transitions; those
     items are simply processed again, as at-least-once delivery allows)."""
     url = settings.sqlalchemy_url
@@ -54,7 +56,7 @@ def build_engine(settings: Settings, *, worker: bool = False) -> Engine:
         pool_recycle=1800,
     )
     if worker:
-        event.listen(engine, "connect", _asynchronous_commit)
+        event.listen(engine, "connect", _worker_session)
         # psycopg caches the parsing of queries up to 4 KB and 50 parameters; the
         # worker's two fused statements are larger, and re-parsing them cost ~0.5 ms of
         # CPU per item.
@@ -68,10 +70,14 @@ def build_engine(settings: Settings, *, worker: bool = False) -> Engine:
     return engine
 
 
-def _asynchronous_commit(dbapi_connection, _record) -> None:
+def _worker_session(dbapi_connection, _record) -> None:
     autocommit = dbapi_connection.autocommit
     dbapi_connection.autocommit = True
     dbapi_connection.execute("SET synchronous_commit TO off")
+    # The claim and finish statements are prepared (psycopg, after a few runs); with
+    # PostgreSQL's default plan choice the claim was planned anew on every run (about
+    # 0.7 ms of server CPU each), its generic plan being costed higher than it runs.
+    dbapi_connection.execute("SET plan_cache_mode TO force_generic_plan")
     dbapi_connection.autocommit = autocommit
 
 
@@ -111,22 +117,63 @@ def set_engine(engine: Engine | None) -> None:
         _engine = engine
 
 
-def run_autocommit(statement: Callable[[Connection], T]) -> T:
-    """Run one single-statement transition on an autocommit connection (the worker's path).
+class DedicatedConnection:
+    """One autocommit psycopg connection of this process, for one group-commit statement
+    at a time (app.groupcommit runs one group at a time, so it needs no pool).
 
-    Without pre-ping, a connection PostgreSQL dropped fails on first use: the statement
-    is then run once more on a fresh connection, which is safe because every transition
-    is a guarded update fenced by the attempt number.
+    Checking a connection out of SQLAlchemy's pool, switching it to autocommit and back
+    cost more CPU per statement than the statement's own parameters. This connection is
+    opened on first use (so after a worker process forks), with the worker session
+    settings, and again after the engine changed (tests switch databases) or the server
+    dropped it; a statement that finds it dropped runs once more on a new one, which is
+    safe because every transition is guarded. Driver errors leave as SQLAlchemy's, the
+    ones the actors' retry rule knows.
     """
-    engine = get_engine()
-    for attempt in (1, 2):
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+
+    def __init__(self) -> None:
+        self._conn = None
+        self._engine: Engine | None = None
+        self._pid = 0
+
+    def _connect(self, engine: Engine):
+        import psycopg
+
+        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = psycopg.connect(url, autocommit=True)
+        _worker_session(conn, None)
+        return conn
+
+    def run(self, statement: Callable[[object], T]) -> T:
+        import psycopg
+
+        engine = get_engine()
+        for attempt in (1, 2):
+            if self._conn is None or self._engine is not engine or self._pid != os.getpid() \
+                    or self._conn.closed:
+                self._discard()
+                self._conn, self._engine, self._pid = self._connect(engine), engine, os.getpid()
             try:
-                return statement(conn)
-            except DBAPIError as exc:
-                if attempt == 2 or not exc.connection_invalidated:
+                return statement(self._conn)
+            except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
+                if attempt == 2:
                     raise
-    raise AssertionError("unreachable")
+                continue  # the statement changed nothing: run it again
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                broken = self._conn.closed or self._conn.broken
+                self._discard()
+                if attempt == 2 or not broken:
+                    raise OperationalError(None, None, exc) from exc
+            except psycopg.Error as exc:
+                raise DBAPIError(None, None, exc) from exc
+        raise AssertionError("unreachable")
+
+    def _discard(self) -> None:
+        if self._conn is not None and self._pid == os.getpid():
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001  (already broken)
+                pass
+        self._conn = None
 
 
 @contextmanager

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 
 import dramatiq
+import redis.exceptions
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
 
@@ -54,22 +55,31 @@ def send_many(queue: str, actor_name: str, args_list: list[tuple]) -> int:
     script = broker.scripts["dispatch"]
     keys = [broker.namespace]
     for start in range(0, len(messages), PIPELINE_CHUNK):
-        with broker.client.pipeline(transaction=False) as pipe:
-            for message in messages[start:start + PIPELINE_CHUNK]:
-                redis_id = str(uuid.uuid4())
-                message = message.copy(options={"redis_message_id": redis_id})
-                script(
-                    keys=keys,
-                    args=[
-                        "enqueue", current_millis(), queue, broker.broker_id,
-                        broker.heartbeat_timeout, broker.dead_message_ttl,
-                        0,  # no maintenance inside a bulk send
-                        broker._max_unpack_size(), redis_id, message.encode(),
-                    ],
-                    client=pipe,
-                )
-            pipe.execute()
+        chunk = messages[start:start + PIPELINE_CHUNK]
+        try:
+            _pipelined_enqueue(broker, script.sha, keys, queue, chunk)
+        except redis.exceptions.NoScriptError:
+            # Redis restarted and forgot the script: load it once, send again. Messages
+            # that made it before the error are sent twice; duplicates are skipped.
+            broker.client.script_load(script.script)
+            _pipelined_enqueue(broker, script.sha, keys, queue, chunk)
     return len(messages)
+
+
+def _pipelined_enqueue(broker: RedisBroker, sha: str, keys: list[str], queue: str,
+                       messages: list[dramatiq.Message]) -> None:
+    # EVALSHA by hand, not the Script object: in a pipeline, redis-py checks that every
+    # script is loaded first (SCRIPT EXISTS), one more round trip per send.
+    with broker.client.pipeline(transaction=False) as pipe:
+        for message in messages:
+            redis_id = str(uuid.uuid4())
+            message = message.copy(options={"redis_message_id": redis_id})
+            pipe.evalsha(sha, len(keys), *keys,
+                         "enqueue", current_millis(), queue, broker.broker_id,
+                         broker.heartbeat_timeout, broker.dead_message_ttl,
+                         0,  # no maintenance inside a bulk send
+                         broker._max_unpack_size(), redis_id, message.encode())
+        pipe.execute()
 
 
 def send_finalize(batch_id: uuid.UUID, lane: str) -> None:

@@ -1,96 +1,159 @@
-"""The worker's two statements per item on PostgreSQL: claim, and finish-and-release.
+"""The worker's statements on PostgreSQL: claim many items, finish many items, one each.
 
 The same guarded transitions as app.transitions, fused with data-modifying CTEs into one
-autocommit statement each, so an item costs two database round trips in all: no BEGIN,
-no COMMIT, no separate counter update. Built once from the same SQLAlchemy expressions
-(transitions.counter_values), so the rules still live in one place; SQLite runs the
-portable multi-statement versions instead.
+autocommit statement for a whole group of items (app.groupcommit collects the group from
+the threads of a process): the items' own updates, one counter update per batch for all
+of them, and, on finishing, the release of as many next pending items as ended. No BEGIN,
+no COMMIT, no separate counter update, and one lock of a batch row per group rather than
+per item. Built once from the same SQLAlchemy expressions (transitions.counter_values),
+so the rules still live in one place; SQLite runs the portable versions instead.
+
+Locks are taken in one order everywhere: items (by id) before batch rows (by id), and
+pending items to release with SKIP LOCKED, so concurrent groups never wait on each other
+in a cycle.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from psycopg.types.json import Json
-from sqlalchemy import Integer, String, and_, bindparam, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Connection
+import psycopg
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    Integer,
+    String,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    case,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.sql import ClauseElement
 
 from app import roundtrips
+from app.lanes import lane_open
 from app.models import ITEM_TERMINAL, ItemStatus
+from app.outcome import Ending
 from app.transitions import (
     BATCH_COLUMNS,
     BatchState,
     Claimed,
+    Persisted,
     batch_t,
     counter_params,
     counter_values,
     item_t,
 )
 
+QUEUED, RUNNING, PENDING = (ItemStatus.queued.value, ItemStatus.running.value,
+                            ItemStatus.pending.value)
+
+
+def _sql_literal(value: Any) -> str:
+    """One of the statement's own constants (state names, small numbers) as SQL text."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {value!r}")
+
 
 class Compiled:
     """A statement compiled once for PostgreSQL, run on the raw psycopg connection.
 
     SQLAlchemy's per-execution work (parameter processing, result wrapping) cost more CPU
-    than the database did on this path; psycopg adapts these parameter types natively.
+    than the database did on this path. Here the statement's constants are written into
+    its text (fewer parameters for psycopg to adapt per call), rows come back as tuples
+    (no column descriptions built per call), and psycopg keeps the statement prepared on
+    the server after a few runs.
     """
 
     def __init__(self, statement: ClauseElement, dialect) -> None:
         compiled = statement.compile(dialect=dialect)
-        self.sql = str(compiled)
-        # Literals in the statement (LIMIT 1, status names) are bind parameters too.
-        self.defaults = {name: bind.value for name, bind in compiled.binds.items()
-                         if not bind.required}
+        sql = str(compiled)
+        for name, bind in compiled.binds.items():
+            if not bind.required:
+                sql = sql.replace(f"%({name})s", _sql_literal(bind.value))
+        self.sql = sql
+        self.names: list[str] | None = None
 
-    def run(self, conn: Connection, params: dict[str, Any]):
+    def run(self, conn: psycopg.Connection, params: dict[str, Any]) -> list[dict[str, Any]]:
         roundtrips.count_one()
-        cursor = conn.connection.driver_connection.cursor()
-        cursor.execute(self.sql, {**self.defaults, **params})
-        row = cursor.fetchone()
-        names = [d.name for d in cursor.description]
-        cursor.close()
-        return None if row is None else dict(zip(names, row))
+        cursor = conn.cursor()
+        try:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+            if self.names is None:
+                self.names = [d.name for d in cursor.description]
+        finally:
+            cursor.close()
+        return [dict(zip(self.names, row)) for row in rows]
 
 
-@lru_cache(maxsize=16)
-def _compiled(builder, *args) -> Compiled:
+@lru_cache(maxsize=4)
+def _compiled(builder) -> Compiled:
     from sqlalchemy.dialects.postgresql.psycopg import dialect
 
-    return Compiled(builder(*args), dialect())
+    return Compiled(builder(), dialect())
 
+
+def _locked_batches(batch_ids) -> Any:
+    """Batch rows locked in id order before the counter update takes them (no deadlock
+    between two groups that touch the same batches)."""
+    return select(batch_t.c.id).where(batch_t.c.id.in_(batch_ids)).order_by(
+        batch_t.c.id).with_for_update().cte("locked")
+
+
+# --- Claim ---------------------------------------------------------------------------
 
 _ITEM_RETURNING = (item_t.c.id, item_t.c.batch_id, item_t.c.attempts, item_t.c.name,
                    item_t.c.document_id, item_t.c.seq)
 
 
-@lru_cache(maxsize=1)
 def _claim_statement():
     ts = item_t.c.started_at.type
     now = bindparam("now", type_=ts)
     old = (select(item_t.c.id, item_t.c.status)
-           .where(item_t.c.id == bindparam("item_id", type_=item_t.c.id.type))
-           .with_for_update().cte("old"))
+           .where(item_t.c.id == any_(bindparam("item_ids", type_=ARRAY(BigInteger))))
+           .order_by(item_t.c.id).with_for_update().cte("old"))
     claimed = (
         update(item_t)
         .where(item_t.c.id == old.c.id, or_(
-            old.c.status == ItemStatus.queued.value,
-            and_(old.c.status == ItemStatus.running.value, item_t.c.lease_expires_at < now,
+            old.c.status == QUEUED,
+            and_(old.c.status == RUNNING, item_t.c.lease_expires_at < now,
                  item_t.c.attempts < bindparam("max_attempts", type_=Integer))))
-        .values(status=ItemStatus.running.value, attempts=item_t.c.attempts + 1,
+        .values(status=RUNNING, attempts=item_t.c.attempts + 1,
                 started_at=now, lease_expires_at=bindparam("p_lease_expires_at", type_=ts),
                 worker=bindparam("p_worker", type_=String))
         .returning(*_ITEM_RETURNING, old.c.status.label("from_status"))
         .cte("claimed")
     )
+    moved = (select(claimed.c.batch_id, func.count().label("n"))
+             .where(claimed.c.from_status == QUEUED).group_by(claimed.c.batch_id).cte("moved"))
+    locked = _locked_batches(select(moved.c.batch_id))
     counted = (
         update(batch_t)
-        .where(batch_t.c.id == claimed.c.batch_id,
-               claimed.c.from_status == ItemStatus.queued.value)
-        .values(**counter_values({"n_queued": literal(-1), "n_running": literal(1)}))
+        .where(batch_t.c.id == moved.c.batch_id, batch_t.c.id.in_(select(locked.c.id)))
+        .values(**counter_values({"n_queued": -moved.c.n, "n_running": moved.c.n}))
         .returning(*BATCH_COLUMNS)
         .cte("counted")
     )
@@ -103,77 +166,159 @@ def _claim_statement():
                          .outerjoin(counted, counted.c.id == claimed.c.batch_id)))
 
 
-def claim(conn: Connection, item_id: int, worker: str, now: datetime, lease: timedelta,
-          max_attempts: int) -> tuple[Claimed, bool, BatchState] | None:
-    mapping = _compiled(_claim_statement).run(conn, {
-        "item_id": item_id, "now": now, "p_lease_expires_at": now + lease,
+ClaimResult = tuple[Claimed, bool, BatchState]
+
+
+def claim_many(conn: psycopg.Connection, item_ids: Sequence[int], worker: str, now: datetime,
+               lease: timedelta, max_attempts: int) -> list[ClaimResult | None]:
+    """queued -> running (or an expired lease taken over) for each item, counters moved.
+
+    One result per requested id, in order: the claimed item, whether it came from
+    `queued`, and its batch after the claim; None where the message must be skipped. An
+    id asked for twice is claimed once: the later requests get None.
+    """
+    rows = _compiled(_claim_statement).run(conn, {
+        "item_ids": sorted(set(item_ids)), "now": now, "p_lease_expires_at": now + lease,
         "p_worker": worker, "max_attempts": max_attempts, **counter_params(now),
     })
-    if mapping is None:
-        return None
-    item = Claimed(*(mapping[c.name] for c in _ITEM_RETURNING))
-    state = BatchState(**{c.name: mapping[f"b_{c.name}"] for c in BATCH_COLUMNS})
-    return item, mapping["from_status"] == ItemStatus.queued.value, state
+    by_id = {row["id"]: row for row in rows}
+    results: list[ClaimResult | None] = []
+    for item_id in item_ids:
+        row = by_id.pop(item_id, None)
+        if row is None:
+            results.append(None)
+            continue
+        item = Claimed(*(row[c.name] for c in _ITEM_RETURNING))
+        state = BatchState(**{c.name: row[f"b_{c.name}"] for c in BATCH_COLUMNS})
+        results.append((item, row["from_status"] == QUEUED, state))
+    return results
 
 
-@lru_cache(maxsize=8)
-def _finish_statement(status: ItemStatus, expired_only: bool):
+# --- Finish --------------------------------------------------------------------------
+
+
+# The endings travel as one JSON array of objects: psycopg adapts one string instead of
+# eight typed arrays (that adaptation cost more CPU than the rest of the call).
+_REQUEST_COLUMNS = (
+    ("item_id", BigInteger), ("attempts", Integer), ("status", String), ("error", Text),
+    ("result", JSON), ("score", Float), ("refund", Integer), ("expired_only", Boolean),
+)
+
+
+def _finish_statement():
     ts = item_t.c.finished_at.type
     now = bindparam("now", type_=ts)
-    conditions = [item_t.c.id == bindparam("item_id", type_=item_t.c.id.type),
-                  item_t.c.status == ItemStatus.running.value,
-                  item_t.c.attempts == bindparam("p_attempts", type_=Integer)]
-    if expired_only:
-        conditions.append(item_t.c.lease_expires_at < now)
-    values: dict[str, Any] = {"status": status.value, "lease_expires_at": None,
-                              "error": bindparam("p_error", type_=item_t.c.error.type)}
-    if status == ItemStatus.queued:
-        values["queued_at"] = now
-        values["attempts"] = item_t.c.attempts - bindparam("p_refund", type_=Integer)
-    else:
-        values.update(finished_at=now, result=bindparam("p_result", type_=item_t.c.result.type),
-                      score=bindparam("p_score", type_=item_t.c.score.type))
-    ended = (update(item_t).where(*conditions).values(**values)
-             .returning(item_t.c.batch_id).cte("ended"))
-    ended_batch = select(ended.c.batch_id).scalar_subquery()
-    deltas: dict[str, Any] = {"n_running": literal(-1)}
-    deltas[f"n_{status.value}"] = literal(1)
-    released_ids: Any = literal(None, ARRAY(item_t.c.id.type))
-    if status in ITEM_TERMINAL:
-        # Fairness: the item that ends lets the next pending one of its batch in.
-        following = (
-            select(item_t.c.id)
-            .where(item_t.c.batch_id == ended_batch,
-                   item_t.c.status == ItemStatus.pending.value)
-            .order_by(item_t.c.id).limit(1).with_for_update(skip_locked=True)
-            .cte("following").prefix_with("MATERIALIZED")
-        )
-        released = (
-            update(item_t)
-            .where(item_t.c.id.in_(select(following.c.id)),
-                   item_t.c.status == ItemStatus.pending.value)
-            .values(status=ItemStatus.queued.value, queued_at=now)
-            .returning(item_t.c.id).cte("released")
-        )
-        count = select(func.count()).select_from(released).scalar_subquery()
-        deltas["n_pending"] = -count
-        deltas["n_queued"] = deltas.get("n_queued", literal(0)) + count
-        released_ids = select(func.array_agg(released.c.id)).scalar_subquery()
-    return (update(batch_t).where(batch_t.c.id == ended_batch)
-            .values(**counter_values(deltas))
-            .returning(*BATCH_COLUMNS, released_ids.label("released")))
+    req = func.json_to_recordset(bindparam("endings", type_=JSON)).table_valued(
+        *[column(name, kind) for name, kind in _REQUEST_COLUMNS]
+    ).render_derived(name="req", with_types=True)
+    retry = req.c.status == QUEUED
+    ended = (
+        update(item_t)
+        .where(item_t.c.id == req.c.item_id, item_t.c.status == RUNNING,
+               item_t.c.attempts == req.c.attempts,
+               or_(~req.c.expired_only, item_t.c.lease_expires_at < now))
+        .values(status=req.c.status, lease_expires_at=None, error=req.c.error,
+                queued_at=case((retry, now), else_=item_t.c.queued_at),
+                attempts=case((retry, item_t.c.attempts - req.c.refund),
+                              else_=item_t.c.attempts),
+                finished_at=case((retry, item_t.c.finished_at), else_=now),
+                result=case((retry, item_t.c.result), else_=req.c.result),
+                score=case((retry, item_t.c.score), else_=req.c.score))
+        .returning(item_t.c.id, item_t.c.batch_id, item_t.c.status)
+        .cte("ended")
+    )
+
+    def counting(*statuses: ItemStatus):
+        # Literals, not an "expanding" IN parameter: the statement runs as fixed SQL.
+        return func.count().filter(ended.c.status.in_([literal(s.value) for s in statuses]))
+
+    per_batch = (
+        select(ended.c.batch_id, func.count().label("ended"),
+               *[counting(s).label(s.value) for s in ITEM_TERMINAL],
+               counting(ItemStatus.queued).label("retried"),
+               counting(*ITEM_TERMINAL).label("terminal"),
+               func.array_agg(ended.c.id).label("ended_ids"))
+        .group_by(ended.c.batch_id).cte("per_batch")
+    )
+    # Fairness: each item that ends lets the next pending one of its batch in, unless
+    # the batch's lane is paused.
+    following_ids = (
+        select(item_t.c.id)
+        .where(item_t.c.batch_id == per_batch.c.batch_id, item_t.c.status == PENDING,
+               lane_open(per_batch.c.batch_id))
+        .order_by(item_t.c.id).limit(per_batch.c.terminal)
+        .with_for_update(skip_locked=True).lateral("following_ids")
+    )
+    following = (select(following_ids.c.id)
+                 .select_from(per_batch.join(following_ids, true()))
+                 .cte("following").prefix_with("MATERIALIZED"))
+    released = (
+        update(item_t)
+        .where(item_t.c.id == following.c.id, item_t.c.status == PENDING)
+        .values(status=QUEUED, queued_at=now)
+        .returning(item_t.c.id, item_t.c.batch_id).cte("released")
+    )
+    released_per_batch = (
+        select(released.c.batch_id, func.count().label("n"),
+               func.array_agg(released.c.id).label("ids"))
+        .group_by(released.c.batch_id).cte("released_per_batch")
+    )
+    n_released = func.coalesce(released_per_batch.c.n, 0)
+    deltas = (
+        select(per_batch, n_released.label("released"),
+               released_per_batch.c.ids.label("released_ids"))
+        .select_from(per_batch.outerjoin(
+            released_per_batch, released_per_batch.c.batch_id == per_batch.c.batch_id))
+        .cte("deltas")
+    )
+    locked = _locked_batches(select(deltas.c.batch_id))
+    return (
+        update(batch_t)
+        .where(batch_t.c.id == deltas.c.batch_id, batch_t.c.id.in_(select(locked.c.id)))
+        .values(**counter_values({
+            "n_running": -deltas.c.ended,
+            "n_done": deltas.c.done, "n_failed": deltas.c.failed,
+            "n_cancelled": deltas.c.cancelled,
+            "n_queued": deltas.c.retried + deltas.c.released,
+            "n_pending": -deltas.c.released,
+        }))
+        .returning(*BATCH_COLUMNS, deltas.c.released_ids, deltas.c.ended_ids)
+    )
 
 
-def finish(conn: Connection, item_id: int, attempts: int, status: ItemStatus, now: datetime,
-           *, error: str | None, result: dict[str, Any] | None, score: float | None,
-           expired_only: bool = False, refund: bool = False,
-           ) -> tuple[BatchState, list[int]] | None:
-    mapping = _compiled(_finish_statement, status, expired_only).run(conn, {
-        "item_id": item_id, "p_attempts": attempts, "p_error": error,
-        "p_result": None if result is None else Json(result),
-        "p_score": score, "p_refund": int(refund), **counter_params(now),
-    })
-    if mapping is None:
-        return None
-    state = BatchState(**{c.name: mapping[c.name] for c in BATCH_COLUMNS})
-    return state, sorted(mapping["released"] or [])
+def finish_many(conn: psycopg.Connection, endings: Sequence[Ending], now: datetime,
+                ) -> list[Persisted | None]:
+    """running -> done | failed | cancelled | queued (a retry) for each ending, fenced by
+    its attempt number; counters moved and the next items released, per batch.
+
+    One result per ending, in order; None where the fence refused it (another attempt
+    owns the item now, or it already ended). An item given twice ends once.
+    """
+    unique: dict[int, Ending] = {}
+    for ending in endings:
+        unique.setdefault(ending.item_id, ending)
+    ordered = sorted(unique.values(), key=lambda e: e.item_id)  # lock order
+    payload = json.dumps([
+        {"item_id": e.item_id, "attempts": e.attempts, "status": e.outcome.status.value,
+         "error": e.outcome.error, "result": e.outcome.result, "score": e.outcome.score,
+         "refund": int(e.outcome.refund), "expired_only": e.expired_only}
+        for e in ordered], separators=(",", ":"))
+    rows = _compiled(_finish_statement).run(conn, {"now": now, "endings": payload,
+                                                   **counter_params(now)})
+    by_item: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        for item_id in row["ended_ids"]:
+            by_item[item_id] = row
+    results: list[Persisted | None] = []
+    announced: set[uuid.UUID] = set()
+    for ending in endings:
+        row = by_item.pop(ending.item_id, None)
+        if row is None:
+            results.append(None)
+            continue
+        state = BatchState(**{c.name: row[c.name] for c in BATCH_COLUMNS})
+        first = state.id not in announced
+        announced.add(state.id)
+        results.append(Persisted(state, sorted(row["released_ids"] or []) if first else [],
+                                 first))
+    return results

@@ -12,18 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from app.audit import record_admin_action
 from app.db import get_engine
 from app.errors import Conflict, InvalidInput, PermissionDenied
-from app.models import LaneState, User, utcnow
+from app.models import Batch, LaneState, User, utcnow
 from app.permissions import check_active, check_admin_action, is_admin
 from app.settings import LANES
 
 lane_t = LaneState.__table__
+batch_t = Batch.__table__
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,16 @@ def paused_lanes(conn: Connection | None = None) -> set[str]:
         return set(conn.execute(query).scalars())
     with get_engine().connect() as own:
         return set(own.execute(query).scalars())
+
+
+def lane_open(batch_id: ColumnElement) -> ColumnElement[bool]:
+    """SQL: the lane of the batch `batch_id` is not paused. Every statement that releases
+    items to the broker carries it, so a pause holds from its commit on."""
+    owner = batch_t.alias("lane_of_batch")  # never correlated with an outer batch table
+    return ~exists(select(lane_t.c.lane).select_from(
+        lane_t.join(owner, owner.c.lane == lane_t.c.lane))
+        .where(owner.c.id == batch_id, lane_t.c.paused.is_(True))
+        .correlate_except(lane_t, owner))
 
 
 def is_paused(conn: Connection, lane: str) -> bool:

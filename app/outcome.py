@@ -43,6 +43,17 @@ class Outcome:
         return self.status == ItemStatus.queued
 
 
+@dataclass(frozen=True)
+class Ending:
+    """One attempt's end to persist: the item, its attempt (the fence), the outcome."""
+
+    item_id: int
+    attempts: int
+    outcome: Outcome
+    # The lease sweep's guard: only if the lease has expired.
+    expired_only: bool = False
+
+
 def _short(exc: BaseException) -> str:
     if isinstance(exc, ShortlistError):
         return exc.message

