@@ -139,7 +139,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from app import bench
 
     return bench.main(args.items, args.processes, args.threads, args.kind, args.sleep_ms,
-                      args.json)
+                      args.json, args.rounds)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--kind", default="noop", choices=["noop"])
     p.add_argument("--sleep-ms", type=int, default=0, help="work per item")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="raw, then Shortlist, this many times; the median round is shown")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)
 
