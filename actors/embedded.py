@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dramatiq
 
+from actors import heartbeat
 from actors.registry import declare_actors
 from app.broker import get_broker
 from app.settings import Settings
@@ -17,6 +18,8 @@ class EmbeddedWorker:
     def start(self) -> None:
         broker = get_broker()
         declare_actors(broker, self.settings)
+        # The in-process worker shows on the dashboard like any worker process.
+        heartbeat.install(broker)
         self.worker = dramatiq.Worker(
             broker, worker_threads=self.settings.embedded_worker_threads, worker_timeout=1000
         )

@@ -4,6 +4,7 @@ The dramatiq CLI imports this module in each worker process: the broker is built
 settings and set explicitly here, then the actors are declared on it.
 """
 
+from actors import heartbeat
 from actors.registry import declare_actors
 from app.broker import build_broker, set_broker
 from app.db import build_engine, set_engine
@@ -22,5 +23,7 @@ if settings.worker_metrics_port:
 
     os.environ["dramatiq_prom_port"] = str(settings.worker_metrics_port)
     broker.add_middleware(Prometheus())
+# Reports this process (host, pid, lanes, threads, current items) to the dashboard.
+heartbeat.install(broker)
 set_broker(broker)
 declare_actors(broker, settings)

@@ -1,18 +1,21 @@
 """Find batches: one filtered, sorted, cursor-paginated search for the API and the dashboards.
 
 A recruiter sees only their own batches, admins (read-only ones too) everyone's. Filters
-combine with AND; each filter's values with OR. The text filter matches the title or any
-item's file name (case-insensitive substring).
+combine with AND; each filter's values with OR. The text filter matches the title or, from
+MIN_NAME_CHARS characters on, any item's file name (case-insensitive substring).
 
-Pages follow a keyset cursor on (created_at, id), never an offset: a page costs the same
+Pages follow a keyset cursor on (sort key, id), never an offset: a page costs the same
 at the millionth row as at the first, and batches submitted while someone pages through
 the newest-first list appear before the first page, so later pages have neither
 duplicates nor gaps. The cursor is opaque to clients (base64 of the last row's key).
+The API sorts by `newest`/`oldest`; the dashboard also by a column (`title`, `-total`).
 
 Indexes used (PostgreSQL): ix_batch_owner_created for a recruiter's list,
-ix_batch_created_at for an admin's, ix_batch_status_lane for status and lane, and
-ix_item_batch_status_id for the items of a batch. A file-name search of everyone's
-batches is a scan of item names; a trigram index (pg_trgm) would make it an index lookup.
+ix_batch_created_at for an admin's, ix_batch_status_lane for status and lane,
+ix_item_batch_status_id for the items of a batch, and the trigram indexes of migration
+0004 (ix_batch_title_trgm, and ix_batch_file_names_trgm on batch_file_names) for the
+text search. Counts are capped
+(`count_matching`): a count never walks more than its cap of matches.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ import binascii
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -34,18 +38,22 @@ from app.batches import get_batch
 from app.db import get_engine
 from app.errors import InvalidInput
 from app.kinds import KINDS, get_kind
-from app.models import Batch, BatchStatus, Item, ItemStatus, User
+from app.models import Batch, BatchFileNames, BatchStatus, Item, ItemStatus, User
 from app.permissions import check_active, check_read, is_admin
 from app.settings import LANES
 
 batch_t, item_t, user_t = Batch.__table__, Item.__table__, User.__table__
+names_t = BatchFileNames.__table__
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 MAX_TEXT_CHARS = 200
-SORTS = ("newest", "oldest")
-# Up to this many batches, a file-name search reads only their items (see _file_name_match).
-MAX_NAME_SEARCH_BATCHES = 2000
+# Shorter text matches titles only: no trigram index helps below three characters, and a
+# scan of every batch's file names for "cv" is not a search anyone waits for.
+MIN_NAME_CHARS = 3
+SORTS = ("newest", "oldest")  # the API's orders; sort_key() also takes "title", "-total"...
+SORT_KEYS = ("created", "title", "owner", "status", "lane", "kind", "total", "failed")
+# What count_matching counts up to by default: every batch of a large installation.
+COUNT_MAX = 10_000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -87,7 +95,32 @@ class ItemPage:
     next_cursor: str | None = None
 
 
-# --- Cursors ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MatchCount:
+    n: int  # exactly n, or more than n when `more`
+    more: bool = False
+
+
+# --- Sorting and cursors ---------------------------------------------------------------
+
+
+def sort_key(sort: str) -> tuple[str, bool]:
+    """(column, descending) of a sort: "newest", "oldest", "title" or "-title" (descending)."""
+    if sort in SORTS:
+        return "created", sort == "newest"
+    key = sort[1:] if isinstance(sort, str) and sort.startswith("-") else sort
+    if key not in SORT_KEYS:
+        raise InvalidInput(f"Sort by one of: {', '.join(SORTS)}, or a column"
+                           f" ({', '.join(SORT_KEYS)}; with - first for descending).")
+    return key, sort.startswith("-")
+
+
+def _sort_column(key: str) -> ColumnElement:
+    if key == "lane":  # by priority, not by name
+        return case({lane: i for i, lane in enumerate(LANES)}, value=batch_t.c.lane, else_=99)
+    return {"created": batch_t.c.created_at, "title": func.lower(batch_t.c.title),
+            "owner": user_t.c.email, "status": batch_t.c.status, "kind": batch_t.c.kind,
+            "total": batch_t.c.total, "failed": batch_t.c.n_failed}[key]
 
 
 def encode_cursor(data: dict) -> str:
@@ -109,25 +142,36 @@ def decode_cursor(cursor: str) -> dict:
 
 
 def _batch_cursor(row, sort: str) -> str:
-    return encode_cursor({"s": sort, "t": _as_utc(row["created_at"]).isoformat(),
-                          "i": str(row["id"])})
+    value = row["sort_value"]
+    if isinstance(value, datetime):
+        value = _as_utc(value).isoformat()
+    return encode_cursor({"s": sort, "v": value, "i": str(row["id"])})
+
+
+def _cursor_value(key: str, value: object) -> object:
+    if key == "created":
+        return _as_utc(datetime.fromisoformat(value))  # type: ignore[arg-type]
+    wanted = int if key in ("lane", "total", "failed") else str
+    if type(value) is not wanted or (wanted is str and len(value) > 300):  # type: ignore[arg-type]
+        raise ValueError("not a value of this column")
+    return value
 
 
 def _batch_after(cursor: str, sort: str) -> ColumnElement[bool]:
     data = decode_cursor(cursor)
+    key, descending = sort_key(sort)
     try:
         if data.get("s") != sort:
             raise ValueError("another sort order")
-        created = _as_utc(datetime.fromisoformat(data["t"]))
+        value = _cursor_value(key, data["v"] if "v" in data else data["t"])
         batch_id = uuid.UUID(data["i"])
     except (KeyError, TypeError, ValueError):
         raise InvalidCursor() from None
-    created_at, id_ = batch_t.c.created_at, batch_t.c.id
-    if sort == "newest":
-        return and_(created_at <= created,
-                    or_(created_at < created, and_(created_at == created, id_ < batch_id)))
-    return and_(created_at >= created,
-                or_(created_at > created, and_(created_at == created, id_ > batch_id)))
+    column, id_ = _sort_column(key), batch_t.c.id
+    # The redundant first bound lets the planner start the index range at the cursor.
+    if descending:
+        return and_(column <= value, or_(column < value, and_(column == value, id_ < batch_id)))
+    return and_(column >= value, or_(column > value, and_(column == value, id_ > batch_id)))
 
 
 # --- Filters ---------------------------------------------------------------------------
@@ -160,26 +204,14 @@ def _one_of(values: Sequence[str], allowed: Sequence[str], label: str) -> list[s
     return values
 
 
-def _file_name_match(conn: Connection, where: list[ColumnElement[bool]],
-                     pattern: str) -> ColumnElement[bool]:
-    """Batches with an item whose file name matches, among those passing the other filters.
-
-    When few batches pass them (a recruiter's own, a status, a day), their items are read
-    through ix_item_batch_status_id: a few thousand names, not a million. Otherwise this
-    is a scan of every item name (an admin searching everything): the planner cannot know
-    how rare a substring is, so it is asked one question at a time.
-    """
-    ids = conn.execute(select(batch_t.c.id).where(*where)
-                       .limit(MAX_NAME_SEARCH_BATCHES + 1)).scalars().all()
-    name = item_t.c.name.ilike(pattern, escape="\\")
-    if len(ids) > MAX_NAME_SEARCH_BATCHES:
-        return batch_t.c.id.in_(select(item_t.c.batch_id).where(name))
-    hits = conn.execute(select(item_t.c.batch_id).where(item_t.c.batch_id.in_(ids), name)
-                        .distinct()).scalars().all() if ids else []
-    return batch_t.c.id.in_(hits) if hits else false()
+def _file_name_match(pattern: str) -> ColumnElement[bool]:
+    """Batches with a file whose name matches: batch_file_names holds them one per line,
+    and the pattern (one line, control characters removed) cannot match across two."""
+    return batch_t.c.id.in_(select(names_t.c.batch_id)
+                            .where(names_t.c.names.ilike(pattern, escape="\\")))
 
 
-def _conditions(conn: Connection, user: User, filters: BatchFilter) -> list[ColumnElement[bool]]:
+def _conditions(user: User, filters: BatchFilter) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if not is_admin(user):
         where.append(batch_t.c.owner_id == user.id)
@@ -214,17 +246,27 @@ def _conditions(conn: Connection, user: User, filters: BatchFilter) -> list[Colu
         if len(text) > MAX_TEXT_CHARS:
             raise InvalidInput(f"Search for at most {MAX_TEXT_CHARS} characters.")
         pattern = _like(text)
-        where.append(or_(batch_t.c.title.ilike(pattern, escape="\\"),
-                         _file_name_match(conn, where, pattern)))
+        title = batch_t.c.title.ilike(pattern, escape="\\")
+        where.append(title if len(text) < MIN_NAME_CHARS else
+                     or_(title, _file_name_match(pattern)))
     return where
 
 
 def _limit(limit: int) -> int:
     try:
-        limit = int(limit)
+        return min(max(1, int(limit)), MAX_LIMIT)
     except (TypeError, ValueError):
         raise InvalidInput("The page size must be a whole number.") from None
-    return min(max(1, limit), MAX_LIMIT)
+
+
+@contextmanager
+def _connect() -> Iterator[Connection]:
+    """A read connection. On PostgreSQL without JIT: these queries' cost estimates are
+    high enough to trigger it, and compiling took 100-160 ms of queries that run in 5."""
+    with get_engine().connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL jit = off")
+        yield conn
 
 
 # --- Queries ---------------------------------------------------------------------------
@@ -233,28 +275,65 @@ def _limit(limit: int) -> int:
 def search(user: User, filters: BatchFilter | None = None, *, cursor: str | None = None,
            limit: int = DEFAULT_LIMIT, sort: str = "newest") -> BatchPage:
     """One page of the batches `user` may see that match `filters`, in `sort` order."""
+    return search_and_count(user, filters, cursor=cursor, limit=limit, sort=sort)[0]
+
+
+def search_and_count(user: User, filters: BatchFilter | None = None, *,
+                     cursor: str | None = None, limit: int = DEFAULT_LIMIT,
+                     sort: str = "newest", count: bool = False,
+                     at_most: int | None = None) -> tuple[BatchPage, MatchCount | None]:
+    """A page as `search` gives it and, with `count`, how many match (`count_matching`):
+    the dashboard's list, with the filters worked out once for both."""
     check_active(user)
-    if sort not in SORTS:
-        raise InvalidInput(f"Sort by one of: {', '.join(SORTS)}.")
-    limit = _limit(limit)
-    if sort == "newest":
-        order = (batch_t.c.created_at.desc(), batch_t.c.id.desc())
-    else:
-        order = (batch_t.c.created_at.asc(), batch_t.c.id.asc())
+    filters = filters or BatchFilter()
+    key, descending = sort_key(sort)
+    limit, column = _limit(limit), _sort_column(key)
+    order = (column.desc(), batch_t.c.id.desc()) if descending else (column, batch_t.c.id)
     after = _batch_after(cursor, sort) if cursor else None
-    with get_engine().connect() as conn:
-        where = _conditions(conn, user, filters or BatchFilter())
-        if after is not None:
-            where.append(after)
-        query = (select(batch_t, user_t.c.email.label("owner_email"))
+    with _connect() as conn:
+        where = _conditions(user, filters)
+        matches = _count(conn, where, at_most) if count else None
+        query = (select(batch_t, user_t.c.email.label("owner_email"),
+                        column.label("sort_value"))
                  .join(user_t, user_t.c.id == batch_t.c.owner_id)
-                 .where(*where).order_by(*order).limit(limit + 1))
+                 .where(*where, *([after] if after is not None else []))
+                 .order_by(*order).limit(limit + 1))
         rows = conn.execute(query).mappings().all()
     more = len(rows) > limit
     rows = rows[:limit]
-    page = [BatchRow(Batch(**{k: v for k, v in r.items() if k != "owner_email"}),
+    page = [BatchRow(Batch(**{k: v for k, v in r.items() if k not in ("owner_email",
+                                                                       "sort_value")}),
                      r["owner_email"]) for r in rows]
-    return BatchPage(page, _batch_cursor(rows[-1], sort) if more else None)
+    return BatchPage(page, _batch_cursor(rows[-1], sort) if more else None), matches
+
+
+def _count(conn: Connection, where: list[ColumnElement[bool]],
+           at_most: int | None) -> MatchCount:
+    at_most = at_most or COUNT_MAX
+    n = conn.execute(select(func.count()).select_from(
+        select(batch_t.c.id).where(*where).limit(at_most + 1).subquery())).scalar_one()
+    return MatchCount(min(n, at_most), n > at_most)
+
+
+def count_matching(user: User, filters: BatchFilter | None = None, *,
+                   at_most: int | None = None) -> MatchCount:
+    """How many batches `user` may see match `filters`, counting no further than `at_most`."""
+    check_active(user)
+    filters = filters or BatchFilter()
+    with _connect() as conn:
+        return _count(conn, _conditions(user, filters), at_most)
+
+
+def matching_ids(user: User, filters: BatchFilter | None = None, *,
+                 limit: int) -> list[uuid.UUID]:
+    """The ids of at most `limit` matching batches, oldest first (for bulk actions)."""
+    check_active(user)
+    with _connect() as conn:
+        where = _conditions(user, filters or BatchFilter())
+        return list(conn.execute(
+            select(batch_t.c.id).where(*where)
+            .order_by(batch_t.c.created_at.asc(), batch_t.c.id.asc()).limit(limit)
+        ).scalars())
 
 
 def batch_items(user: User, batch_id: uuid.UUID | str, *, statuses: Sequence[str] = (),
@@ -290,8 +369,7 @@ def by_idempotency_key(user: User, key: str) -> Batch | None:
     if not key or _CONTROL.search(key):
         return None
     with get_engine().connect() as conn:
-        row = conn.execute(
-            select(batch_t).where(batch_t.c.owner_id == user.id,
-                                  batch_t.c.idempotency_key == key)
-        ).mappings().first()
+        row = conn.execute(select(batch_t).where(batch_t.c.owner_id == user.id,
+                                                 batch_t.c.idempotency_key == key)
+                           ).mappings().first()
     return check_read(user, Batch(**row)) if row else None

@@ -26,6 +26,7 @@ from app.kinds import get_kind
 from app.models import (
     BATCH_FINISHED,
     Batch,
+    BatchFileNames,
     BatchStatus,
     Document,
     Item,
@@ -41,6 +42,7 @@ from app.units import human_size
 item_t = Item.__table__
 batch_t = Batch.__table__
 document_t = Document.__table__
+file_names_t = BatchFileNames.__table__
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ITEM_COPY_COLUMNS = ("batch_id", "seq", "name", "document_id", "status", "attempts")
 
@@ -156,6 +158,7 @@ def _insert(user: User, kind: str, lane: str, title: str, params: dict[str, Any]
             n_pending=len(items), n_queued=0, n_running=0, n_done=0, n_failed=0,
             n_cancelled=0, idempotency_key=idempotency_key, created_at=now,
         ))
+        conn.execute(insert(file_names_t).values(batch_id=batch_id, names="\n".join(names)))
         document_ids: list[int | None] = [None] * len(items)
         with_content = [i for i, it in enumerate(items) if it.content is not None]
         if with_content:
@@ -339,3 +342,36 @@ def active_batch_ids(lane: str | None = None) -> list[uuid.UUID]:
     with get_engine().connect() as conn:
         return list(conn.execute(select(batch_t.c.id).where(*conditions)).scalars())
 
+
+def delete(user: User, batch_id: uuid.UUID | str) -> None:
+    """An admin deletes a finished batch with its items, their documents and its reports.
+
+    An active batch is refused: workers may hold its items. Everything goes in one
+    transaction with the audit row (the row keeps the batch's id, title and owner); items
+    first, then the batch row, the lock order of a finishing worker. The status is checked
+    again by the final guarded delete, so a batch retried meanwhile is left alone.
+    """
+    check_admin_action(user, "delete a screening")
+    batch = check_act(user, _load(parse_batch_id(batch_id)))
+    if batch.status not in BATCH_FINISHED:
+        raise Conflict("This screening is still running. Cancel it first, and delete it"
+                       " once it has stopped.")
+    finished = [s.value for s in BATCH_FINISHED]
+    with get_engine().begin() as conn:
+        documents = select(item_t.c.document_id).where(item_t.c.batch_id == batch.id,
+                                                       item_t.c.document_id.is_not(None))
+        reports = conn.execute(select(batch_t.c.report_csv_id, batch_t.c.report_xlsx_id)
+                               .where(batch_t.c.id == batch.id)).first() or ()
+        reports = [d for d in reports if d is not None]
+        conn.execute(document_t.delete().where(document_t.c.id.in_(documents)))
+        items = conn.execute(item_t.delete().where(item_t.c.batch_id == batch.id)).rowcount
+        if reports:
+            conn.execute(document_t.delete().where(document_t.c.id.in_(reports)))
+        gone = conn.execute(batch_t.delete().where(batch_t.c.id == batch.id,
+                                                   batch_t.c.status.in_(finished))).rowcount
+        if gone != 1:  # raising rolls the whole transaction back
+            raise Conflict("This screening was started again meanwhile; it was not deleted.")
+        with Session(bind=conn) as session:
+            record_admin_action(session, user, "delete", batch.id, title=batch.title,
+                                owner_id=batch.owner_id, items=items, status=batch.status)
+            session.commit()

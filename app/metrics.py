@@ -3,9 +3,11 @@
 Every number comes from a cheap query: batch counts by status and lane (ix_batch_status_lane),
 item counts from the batch counters (which always equal the counts of their items, so
 a million items cost a scan of the batch table, not of the item table), items finished in
-a recent window (ix_item_finished_at), queue depths from the broker, and broker
-processes from Dramatiq's heartbeats. Workers export their own cumulative metrics through
-Dramatiq's Prometheus middleware; this process exports the system's state.
+a recent window, by lane and minute (ix_item_finished_at), the oldest waiting item per lane
+(active batches only), queue depths from the broker, broker processes from Dramatiq's
+heartbeats and worker processes from their own reports (app.workers). Workers export their
+own cumulative metrics through Dramatiq's Prometheus middleware; this process exports the
+system's state.
 
 The processing-time histogram covers the items done in the last METRICS_WINDOW_S seconds
 (at most MAX_RECENT_ITEMS of them, newest first): a moving window, so its buckets are
@@ -20,9 +22,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
 
+from app import lanes as lane_control
+from app import workers as app_workers
 from app.broker import get_broker, queue_depths
 from app.db import get_engine
 from app.errors import PermissionDenied
@@ -64,7 +69,7 @@ class LaneStats:
     failed_last_hour: int
 
 
-def _active_by_lane(conn: Connection) -> dict[str, dict[str, int]]:
+def active_by_lane(conn: Connection) -> dict[str, dict[str, int]]:
     rows = conn.execute(
         select(batch_t.c.lane, func.count(), func.sum(batch_t.c.n_pending),
                func.sum(batch_t.c.n_queued), func.sum(batch_t.c.n_running))
@@ -75,18 +80,75 @@ def _active_by_lane(conn: Connection) -> dict[str, dict[str, int]]:
                    "running": int(r or 0)} for lane, n, p, q, r in rows}
 
 
-def _finished_since(conn: Connection, since: datetime) -> dict[tuple[str, str], int]:
+def epoch_bucket(column: ColumnElement, seconds: int, dialect: str) -> ColumnElement:
+    """Which slice of time (60 or 3600 seconds, in UTC) `column` falls in; bucket_index()
+    turns a row's value into the slice's number since the epoch."""
+    if dialect == "postgresql":
+        # date_trunc is much cheaper per row than epoch arithmetic on numerics; in UTC, so
+        # the session's time zone (a +05:30 one, say) never shifts the hours.
+        unit = {60: "minute", 3600: "hour"}[seconds]
+        return func.date_trunc(unit, func.timezone("UTC", column))
+    return cast(func.strftime("%s", column), Integer) // seconds  # integer division
+
+
+def bucket_index(value: object, seconds: int) -> int:
+    if isinstance(value, datetime):
+        return int(value.replace(tzinfo=timezone.utc).timestamp()) // seconds
+    return int(value)
+
+
+def finished_by_minute(conn: Connection, since: datetime) -> dict[tuple[str, str, int], int]:
+    """Items done or failed since `since`: {(lane, status, minute since the epoch): count}.
+
+    At most 4 lanes x 2 states x 61 minutes of rows; ix_item_finished_at finds the items.
+    """
+    minute = epoch_bucket(item_t.c.finished_at, 60, conn.dialect.name).label("minute")
     rows = conn.execute(
-        select(batch_t.c.lane, item_t.c.status, func.count())
+        select(batch_t.c.lane, item_t.c.status, minute, func.count())
         .select_from(item_t).join(batch_t, batch_t.c.id == item_t.c.batch_id)
         .where(item_t.c.finished_at >= since,
                item_t.c.status.in_([ItemStatus.done.value, ItemStatus.failed.value]))
-        .group_by(batch_t.c.lane, item_t.c.status)
+        .group_by(batch_t.c.lane, item_t.c.status, minute)
     ).all()
-    return {(lane, status): int(n) for lane, status, n in rows}
+    return {(lane, status, bucket_index(m, 60)): int(n) for lane, status, m, n in rows}
 
 
-def _depths() -> dict[str, int] | None:
+def totals_by_lane(by_minute: dict[tuple[str, str, int], int]) -> dict[tuple[str, str], int]:
+    """{(lane, status): count} from finished_by_minute's rows."""
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for (lane, status, _), n in by_minute.items():
+        totals[(lane, status)] += n
+    return totals
+
+
+def oldest_waiting(conn: Connection) -> dict[str, datetime]:
+    """Per lane, since when its oldest waiting item (pending or queued) has waited.
+
+    A pending item waits since its batch was submitted; a queued one since it was queued
+    (a retry queues it again). Only active batches have waiting items, so this reads the
+    active batches (ix_batch_status_lane) and their queued items (ix_item_batch_status_id).
+    """
+    active = batch_t.c.status.in_([s.value for s in BATCH_ACTIVE])
+    pending = conn.execute(
+        select(batch_t.c.lane, func.min(batch_t.c.created_at))
+        .where(active, batch_t.c.n_pending > 0).group_by(batch_t.c.lane)).all()
+    queued = conn.execute(
+        select(batch_t.c.lane, func.min(item_t.c.queued_at))
+        .select_from(batch_t).join(item_t, item_t.c.batch_id == batch_t.c.id)
+        .where(active, batch_t.c.n_queued > 0, item_t.c.status == ItemStatus.queued.value)
+        .group_by(batch_t.c.lane)).all()
+    oldest: dict[str, datetime] = {}
+    for lane, moment in [*pending, *queued]:
+        if moment is None:
+            continue
+        if moment.tzinfo is None:  # SQLite returns naive UTC
+            moment = moment.replace(tzinfo=timezone.utc)
+        if lane not in oldest or moment < oldest[lane]:
+            oldest[lane] = moment
+    return oldest
+
+
+def depths_or_none() -> dict[str, int] | None:
     try:
         return queue_depths()
     except Exception as exc:  # noqa: BLE001  (broker down: say so, count the rest)
@@ -94,14 +156,9 @@ def _depths() -> dict[str, int] | None:
         return None
 
 
-def lane_stats(user: User, now: datetime | None = None) -> list[LaneStats]:
-    """Per lane: broker queue depth, unfinished items in the database, last hour's results."""
-    check_admin_read(user, "the lanes")
-    now = now or utcnow()
-    depths = _depths()
-    with get_engine().connect() as conn:
-        active = _active_by_lane(conn)
-        finished = _finished_since(conn, now - timedelta(hours=1))
+def build_lane_stats(active: dict[str, dict[str, int]],
+                     finished: dict[tuple[str, str], int],
+                     depths: dict[str, int] | None) -> list[LaneStats]:
     stats = []
     for lane in LANES:
         a = active.get(lane, {})
@@ -113,6 +170,17 @@ def lane_stats(user: User, now: datetime | None = None) -> list[LaneStats]:
             failed_last_hour=finished.get((lane, ItemStatus.failed.value), 0),
         ))
     return stats
+
+
+def lane_stats(user: User, now: datetime | None = None) -> list[LaneStats]:
+    """Per lane: broker queue depth, unfinished items in the database, last hour's results."""
+    check_admin_read(user, "the lanes")
+    now = now or utcnow()
+    depths = depths_or_none()
+    with get_engine().connect() as conn:
+        active = active_by_lane(conn)
+        finished = totals_by_lane(finished_by_minute(conn, now - timedelta(hours=1)))
+    return build_lane_stats(active, finished, depths)
 
 
 # --- Broker processes (workers) ------------------------------------------------------
@@ -210,6 +278,8 @@ def _database_part(out: _Text, now: datetime) -> bool:
                 select(batch_t.c.lane, *(func.sum(batch_t.c[f"n_{s}"]) for s in _COUNTERS))
                 .group_by(batch_t.c.lane)).all()
             durations = _durations(conn, now - timedelta(seconds=_window_s()))
+            paused = lane_control.paused_lanes(conn)
+            waiting = oldest_waiting(conn)
     except Exception as exc:  # noqa: BLE001  (database down: export what we have)
         log.warning("metrics: database unavailable: %s", exc)
         return False
@@ -227,6 +297,16 @@ def _database_part(out: _Text, now: datetime) -> bool:
         for status, n in zip(_COUNTERS, counts):
             out.sample("shortlist_items", int(n or 0), lane=lane, status=status)
     _histogram(out, durations, lanes)
+    out.family("shortlist_lane_paused", "gauge", "1 if an admin paused the lane.")
+    for lane in LANES:
+        out.sample("shortlist_lane_paused", int(lane in paused), lane=lane)
+    out.family("shortlist_oldest_waiting_seconds", "gauge",
+               "How long the lane's oldest waiting (pending or queued) item has waited.")
+    for lane in LANES:
+        since = waiting.get(lane)
+        out.sample("shortlist_oldest_waiting_seconds",
+                   0 if since is None else round(max(0.0, (now - since).total_seconds()), 3),
+                   lane=lane)
     return True
 
 
@@ -252,7 +332,7 @@ def _histogram(out: _Text, durations: list[tuple[str, float]], lanes: list[str])
 
 
 def _broker_part(out: _Text) -> bool:
-    depths = _depths()
+    depths = depths_or_none()
     try:
         processes = broker_processes()
     except Exception as exc:  # noqa: BLE001
@@ -268,6 +348,18 @@ def _broker_part(out: _Text) -> bool:
                    "Processes with a live broker heartbeat (workers, and producers such as"
                    " web processes).")
         out.sample("shortlist_broker_processes", sum(1 for p in processes if p.alive))
+    try:
+        reported = app_workers.read_reports()
+    except Exception as exc:  # noqa: BLE001
+        log.warning("metrics: worker reports unavailable: %s", exc)
+    else:
+        now_s = time.time()
+        states = [app_workers.state_of(r, now_s) for r in reported]
+        out.family("shortlist_workers", "gauge",
+                   "Worker processes by state, from their own heartbeats (lost: not heard"
+                   " from within WORKER_LOST_AFTER_S).")
+        for state in (app_workers.RUNNING, app_workers.LOST, app_workers.STOPPED):
+            out.sample("shortlist_workers", states.count(state), state=state)
     return depths is not None and processes is not None
 
 

@@ -19,6 +19,19 @@ def _config(connection) -> Config:
     return config
 
 
+def declared_for(dialect: str):
+    """An alembic `include_object` that leaves out what the models declare for another
+    database only (Index.ddl_if, which alembic ignores: the trigram indexes are
+    PostgreSQL's)."""
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return not (type_ == "index" and ddl_if is not None and ddl_if.dialect
+                    and ddl_if.dialect != dialect)
+
+    return include_object
+
+
 def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
     with (engine or get_engine()).begin() as connection:
         command.upgrade(_config(connection), revision)

@@ -150,8 +150,9 @@ class Settings(BaseSettings):
 
     # --- Admin dashboard ---------------------------------------------------------------
     admin_bulk_max_batches: int = Field(
-        1_000, ge=1, description="Most batches one \"apply to all matching\" cancel or retry"
-        " may change; more matching batches are refused with their count."
+        1_000, ge=1, description="Most batches one admin action may change: \"apply to all"
+        " matching\" (cancel, retry), a selection, or a retry of one failure reason; more"
+        " are refused with their count."
     )
     dashboard_refresh_s: float = Field(
         5.0, gt=0, description="How often each web process recomputes the dashboard's"

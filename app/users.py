@@ -1,18 +1,32 @@
-"""Users, passwords and API tokens: the one home of these rules."""
+"""Users, passwords and API tokens: the one home of these rules.
+
+Admin user management (list, create, deactivate, role, plan and quota, password reset) is
+here too: each checks the acting admin first (a read-only admin changes nothing), records
+an audit row in the same transaction, and guards against lock-out: nobody deactivates or
+changes the role of their own account, and the last active admin stays an active admin.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 import re
 import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
+from app.audit import record_admin_action
 from app.db import session_scope
-from app.errors import Conflict, InvalidInput, NotFound
-from app.models import ApiToken, Plan, Role, User, utcnow
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.models import ApiToken, Batch, Plan, Role, User, utcnow
+from app.permissions import check_active, check_admin_action, is_admin
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "sl_"
@@ -49,23 +63,38 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def _check_role(role: str) -> str:
+    if role not in Role.__members__:
+        raise InvalidInput(f"Unknown role {role!r}: use one of {', '.join(Role)}.")
+    return str(role)
+
+
+def _check_plan(plan: str) -> str:
+    if plan not in Plan.__members__:
+        raise InvalidInput(f"Unknown plan {plan!r}: use one of {', '.join(Plan)}.")
+    return str(plan)
+
+
+def _insert_user(session: Session, email: str, password: str, role: str, plan: str,
+                 max_items_per_batch: int | None = None) -> User:
+    if session.exec(select(User).where(User.email == email)).first():
+        raise Conflict(f"A user with the email {email} already exists.")
+    user = User(email=email, password_hash=hash_password(password), role=role, plan=plan,
+                max_items_per_batch=max_items_per_batch)
+    session.add(user)
+    session.flush()
+    session.refresh(user)
+    return user
+
+
 def create_user(
     email: str, password: str, *, role: str = Role.recruiter, plan: str = Plan.free
 ) -> User:
     email = normalize_email(email)
     check_password(password)
-    if role not in Role.__members__:
-        raise InvalidInput(f"Unknown role {role!r}: use one of {', '.join(Role)}.")
-    if plan not in Plan.__members__:
-        raise InvalidInput(f"Unknown plan {plan!r}: use one of {', '.join(Plan)}.")
+    role, plan = _check_role(role), _check_plan(plan)
     with session_scope() as session:
-        if session.exec(select(User).where(User.email == email)).first():
-            raise Conflict(f"A user with the email {email} already exists.")
-        user = User(email=email, password_hash=hash_password(password), role=role, plan=plan)
-        session.add(user)
-        session.flush()
-        session.refresh(user)
-        return user
+        return _insert_user(session, email, password, role, plan)
 
 
 def get_user_by_email(email: str) -> User:
@@ -118,3 +147,193 @@ def user_for_token(token: str) -> User | None:
             return None
         row[0].last_used_at = utcnow()
         return row[1]
+
+
+# --- Admin user management -------------------------------------------------------------
+
+MAX_QUOTA = 1_000_000
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    email: str
+    role: str
+    plan: str
+    max_items_per_batch: int | None  # None: the plan's quota
+    active: bool
+    created_at: datetime
+    batches: int
+
+
+@dataclass(frozen=True)
+class UserPage:
+    rows: list[UserRow] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def one_time_password() -> str:
+    """Shown once to the admin, who passes it on; long enough for MIN_PASSWORD_LENGTH."""
+    return secrets.token_urlsafe(12)
+
+
+def _after_email(cursor: str) -> str:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(data, dict) or not isinstance(data.get("e"), str):
+            raise ValueError("not a cursor")
+        return data["e"]
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("This page of users is no longer valid; start again from the"
+                           " first page.") from None
+
+
+def list_users(admin: User, *, text: str | None = None, roles: tuple[str, ...] = (),
+               active: bool | None = None, cursor: str | None = None,
+               limit: int = DEFAULT_LIMIT) -> UserPage:
+    """Users by email, with how many screenings each submitted. Admins (read-only too)."""
+    check_active(admin)
+    if not is_admin(admin):
+        raise PermissionDenied("Only an admin can see the users.")
+    limit = min(max(1, int(limit)), MAX_LIMIT)
+    query = select(User)
+    text = " ".join((text or "").split()).lower()[:254]
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(User.email.ilike(f"%{escaped}%", escape="\\"))
+    if roles:
+        query = query.where(User.role.in_([_check_role(r) for r in roles]))
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    if cursor:
+        query = query.where(User.email > _after_email(cursor))
+    with session_scope() as session:
+        found = list(session.exec(query.order_by(User.email).limit(limit + 1)))
+        more, found = len(found) > limit, found[:limit]
+        counts = dict(session.exec(
+            select(Batch.owner_id, func.count()).where(Batch.owner_id.in_([u.id for u in found]))
+            .group_by(Batch.owner_id)).all()) if found else {}
+    rows = [UserRow(u.id, u.email, u.role, u.plan, u.max_items_per_batch, u.active,
+                    u.created_at, counts.get(u.id, 0)) for u in found]
+    next_cursor = base64.urlsafe_b64encode(json.dumps({"e": found[-1].email}).encode()
+                                           ).decode().rstrip("=") if more else None
+    return UserPage(rows, next_cursor)
+
+
+def _check_quota(max_items_per_batch: int | None) -> int | None:
+    if max_items_per_batch is None:
+        return None
+    if isinstance(max_items_per_batch, bool) or not isinstance(max_items_per_batch, int) \
+            or not 1 <= max_items_per_batch <= MAX_QUOTA:
+        raise InvalidInput(f"The most resumes per screening is a whole number from 1 to"
+                           f" {MAX_QUOTA:,}; leave it empty to use the plan's limit.")
+    return max_items_per_batch
+
+
+def admin_create_user(admin: User, email: str, *, role: str = Role.recruiter,
+                      plan: str = Plan.free, max_items_per_batch: int | None = None,
+                      ) -> tuple[User, str]:
+    """A new account with a one-time password, returned once (only its hash is kept)."""
+    check_admin_action(admin, "create users")
+    email = normalize_email(email)
+    role, plan = _check_role(role), _check_plan(plan)
+    quota = _check_quota(max_items_per_batch)
+    password = one_time_password()
+    with session_scope() as session:
+        user = _insert_user(session, email, password, role, plan, quota)
+        record_admin_action(session, admin, "create_user", user_id=user.id, email=email,
+                            role=role, plan=plan, max_items_per_batch=quota)
+    return user, password
+
+
+def _target(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None:
+        raise NotFound("We could not find that user.")
+    return user
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse when `user` is the last active admin (checked under a lock on the admins'
+    rows, so two admins demoting each other at once cannot both succeed)."""
+    admins = session.exec(select(User.id).where(User.role == Role.admin.value,
+                                                User.active.is_(True)).with_for_update()).all()
+    if user.role == Role.admin.value and user.active and set(admins) <= {user.id}:
+        raise Conflict(f"{user.email} is the last active admin. Make another account an"
+                       " admin first, so that someone can still manage Shortlist.")
+
+
+def _own_account(admin: User, user: User, what: str) -> None:
+    if user.id == admin.id:
+        raise Conflict(f"You cannot {what} your own account: you would lock yourself out."
+                       " Ask another admin to do it.")
+
+
+def set_active(admin: User, user_id: int, active: bool) -> User:
+    """Deactivate (signed out at their next click, API tokens refused) or reactivate."""
+    check_admin_action(admin, "deactivate users" if not active else "activate users")
+    with session_scope() as session:
+        user = _target(session, user_id)
+        if user.active == bool(active):
+            return user
+        if not active:
+            _own_account(admin, user, "deactivate")
+            _keep_an_admin(session, user)
+        user.active = bool(active)
+        record_admin_action(session, admin, "activate_user" if active else "deactivate_user",
+                            user_id=user.id, email=user.email)
+        session.flush()
+        session.refresh(user)
+        return user
+
+
+def change_role(admin: User, user_id: int, role: str) -> User:
+    check_admin_action(admin, "change roles")
+    role = _check_role(role)
+    with session_scope() as session:
+        user = _target(session, user_id)
+        if user.role == role:
+            return user
+        _own_account(admin, user, "change the role of")
+        if role != Role.admin.value:
+            _keep_an_admin(session, user)
+        record_admin_action(session, admin, "change_role", user_id=user.id, email=user.email,
+                            role_from=user.role, role_to=role)
+        user.role = role
+        session.flush()
+        session.refresh(user)
+        return user
+
+
+def change_plan(admin: User, user_id: int, plan: str,
+                max_items_per_batch: int | None = None) -> User:
+    """The plan (its lane and quota) and an own quota; None: the plan's quota applies."""
+    check_admin_action(admin, "change plans and quotas")
+    plan, quota = _check_plan(plan), _check_quota(max_items_per_batch)
+    with session_scope() as session:
+        user = _target(session, user_id)
+        before: dict[str, Any] = {"plan": user.plan, "max_items_per_batch":
+                                  user.max_items_per_batch}
+        if before == {"plan": plan, "max_items_per_batch": quota}:
+            return user
+        record_admin_action(session, admin, "change_plan", user_id=user.id, email=user.email,
+                            before=before, after={"plan": plan, "max_items_per_batch": quota})
+        user.plan, user.max_items_per_batch = plan, quota
+        session.flush()
+        session.refresh(user)
+        return user
+
+
+def reset_password(admin: User, user_id: int) -> str:
+    """A new one-time password for the user, returned once; the old one stops working."""
+    check_admin_action(admin, "reset passwords")
+    password = one_time_password()
+    with session_scope() as session:
+        user = _target(session, user_id)
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
+        # The password itself is never recorded.
+        record_admin_action(session, admin, "reset_password", user_id=user.id,
+                            email=user.email)
+    return password

@@ -99,13 +99,16 @@ def test_text_search_matches_titles_and_file_names(api, world):
     assert titles(api, admin, "?q=guido&kind=noop") == []
 
 
-def test_text_search_over_many_batches_scans_item_names(api, world, monkeypatch):
+def test_text_search_matches_one_file_name_never_two_joined(api, world):
     alice, _, admin, _ = world
-    # More candidate batches than the per-batch lookup takes: one scan of the item names
-    monkeypatch.setattr(batch_search, "MAX_NAME_SEARCH_BATCHES", 1)
     assert titles(api, admin, "?q=MARIA") == ["Cashier 100%", "Nurse night shift"]
     assert titles(api, alice, "?q=maria") == ["Nurse night shift"]
     assert titles(api, admin, "?q=weld-ann") == ["Welder"]
+    # File names are kept one per line: a search never matches the end of one name
+    # joined to the start of the next ("...CV.pdf" + "tom.txt").
+    assert titles(api, admin, "?q=CV.pdf") == ["Nurse night shift"]
+    assert titles(api, admin, "?q=pdftom") == []
+    assert titles(api, admin, "?q=pdf tom") == []
 
 
 def test_invalid_filters_and_cursors(api, world):

@@ -172,7 +172,9 @@ async def test_the_hub_fans_out_per_batch_and_per_owner(hub_and_listener):
 @pytest.mark.anyio
 async def test_the_hub_reads_the_database_once_when_counts_go_back(hub_and_listener,
                                                                      monkeypatch):
-    monkeypatch.setattr("ui.live.VERIFY_DELAY_S", 0.01)
+    from ui import live
+
+    monkeypatch.setattr(live, "VERIFY_DELAY_S", 0.01)
     hub, listener, reads, database = hub_and_listener
     hub.start()
     seen = []
@@ -194,7 +196,9 @@ async def test_the_hub_reads_the_database_once_when_counts_go_back(hub_and_liste
 
 @pytest.mark.anyio
 async def test_a_read_older_than_a_newer_event_does_not_win(hub_and_listener, monkeypatch):
-    monkeypatch.setattr("ui.live.VERIFY_DELAY_S", 0.05)
+    from ui import live
+
+    monkeypatch.setattr(live, "VERIFY_DELAY_S", 0.05)
     hub, listener, reads, database = hub_and_listener
     hub.start()
     seen = []

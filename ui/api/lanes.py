@@ -1,10 +1,11 @@
-"""Operations routes for admins: lanes and workers. Thin: they call app.metrics."""
+"""Operations routes for admins: lanes and workers. Thin: they call app.metrics and
+app.workers."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app import metrics
+from app import metrics, workers
 from ui.api.auth import UserDep
 from ui.api.models import LaneListOut, LaneOut, WorkerListOut, WorkerOut
 from ui.api.openapi import errors_doc
@@ -21,10 +22,15 @@ def list_lanes(user: UserDep) -> LaneListOut:
 
 
 @router.get("/workers", response_model=WorkerListOut, summary="Worker processes (admin)",
-            description="For now from the broker's heartbeats; richer details (host, queues,"
-                        " threads, current items) will be added as new fields.",
+            description="Each worker process as it reports itself (host, pid, lanes, threads,"
+                        " the items it is on; `lost` when not heard from within its"
+                        " heartbeat window), then the other processes the broker knows.",
             responses=errors_doc(401, 403))
 def list_workers(user: UserDep) -> WorkerListOut:
+    reported = workers.list_workers(user)
     processes = metrics.workers(user)
-    return WorkerListOut(data=[WorkerOut.of(p) for p in processes],
-                         alive=sum(1 for p in processes if p.alive))
+    # A worker's broker entry is the same process: list it once, with its details.
+    claimed = {w.broker_id for w in reported if w.broker_id}
+    data = [WorkerOut.of_worker(w) for w in reported] + \
+           [WorkerOut.of(p) for p in processes if p.broker_id not in claimed]
+    return WorkerListOut(data=data, alive=sum(1 for w in data if w.alive))

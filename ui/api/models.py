@@ -15,6 +15,7 @@ from app.batch_search import BatchRow
 from app.metrics import BrokerProcess, LaneStats
 from app.models import BATCH_FINISHED, Batch, BatchStatus, Item, ItemStatus, Lane
 from app.tokens import TokenInfo
+from app.workers import WorkerInfo
 
 API_PREFIX = "/api/v1"
 _FINISHED = {s.value for s in BATCH_FINISHED}
@@ -321,21 +322,54 @@ class LaneListOut(BaseModel):
     data: list[LaneOut]
 
 
+class CurrentItemOut(BaseModel):
+    item_id: int
+    since: datetime = Field(description="When the worker started on it.")
+    name: str | None = Field(description="The item's file name (null: not found).")
+    batch_id: uuid.UUID | None
+
+
 class WorkerOut(BaseModel):
-    id: str = Field(description="The process's broker id.")
-    source: Literal["broker_heartbeat"] = "broker_heartbeat"
+    id: str = Field(description="`host:pid` of a worker process (source `worker_heartbeat`),"
+                                " or a broker id (source `broker_heartbeat`).")
+    source: Literal["worker_heartbeat", "broker_heartbeat"] = Field(
+        "broker_heartbeat", description="`worker_heartbeat`: a worker process's own report;"
+        " `broker_heartbeat`: only Dramatiq's heartbeat is known (web and scheduler"
+        " processes, which talk to the broker too).")
     alive: bool
     last_seen_at: datetime
     seen_s_ago: float
+    state: Literal["running", "lost", "stopped"] = Field(
+        description="lost: not heard from within its WORKER_LOST_AFTER_S; stopped: shut down"
+                    " cleanly.")
+    host: str | None = None
+    pid: int | None = None
+    lanes: list[Lane] | None = Field(None, description="The lanes it takes items from.")
+    threads: int | None = None
+    started_at: datetime | None = None
+    current_items: list[CurrentItemOut] | None = Field(
+        None, description="The items it is processing now.")
 
     @classmethod
     def of(cls, process: BrokerProcess) -> WorkerOut:
         return cls(id=process.broker_id, alive=process.alive,
-                   last_seen_at=process.last_seen_at, seen_s_ago=process.seen_s_ago)
+                   last_seen_at=process.last_seen_at, seen_s_ago=process.seen_s_ago,
+                   state="running" if process.alive else "lost")
+
+    @classmethod
+    def of_worker(cls, worker: WorkerInfo) -> WorkerOut:
+        return cls(
+            id=worker.id, source="worker_heartbeat", alive=worker.alive,
+            last_seen_at=worker.last_seen_at, seen_s_ago=worker.seen_s_ago,
+            state=worker.state, host=worker.host, pid=worker.pid, lanes=list(worker.lanes),
+            threads=worker.threads, started_at=worker.started_at,
+            current_items=[CurrentItemOut(item_id=c.item_id, since=c.since, name=c.name,
+                                          batch_id=c.batch_id) for c in worker.current])
 
 
 class WorkerListOut(BaseModel):
     data: list[WorkerOut]
     alive: int
-    note: str = ("From the broker's heartbeats: every process that talks to the broker"
-                 " (workers, web and scheduler processes) appears here.")
+    note: str = ("Worker processes from their own heartbeats (host, pid, lanes, threads,"
+                 " current items), then every other process that talks to the broker (web"
+                 " and scheduler processes) from the broker's heartbeats.")

@@ -12,7 +12,7 @@ from ui.views.admin import audit, batches, failures, lanes, overview, users, wor
 VIEWS = (
     ("/admin", "Overview", "insights"),
     ("/admin/workers", "Workers", "dns"),
-    ("/admin/batches", "Batches", "view_list"),
+    ("/admin/batches", "Screenings", "view_list"),
     ("/admin/failures", "Failures", "report_problem"),
     ("/admin/lanes", "Lanes", "alt_route"),
     ("/admin/users", "Users", "group"),

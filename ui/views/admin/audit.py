@@ -1,7 +1,138 @@
-"""Admin dashboard: the audit view (to be built)."""
+"""Admin dashboard: the audit log: every admin action, newest first, filtered. Read only:
+this page has no way to change or remove a row."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi import Request
+from nicegui import ui
+
+from app import audit
+from app.errors import ShortlistError
+from app.models import User
+from ui import auth
+from ui.views.admin import common
+
+PATH = "/admin/audit"
+ACTION_WORDS = {
+    "submit": "Submitted a screening", "cancel": "Cancelled a screening",
+    "retry": "Retried failed files", "move": "Moved a screening to another lane",
+    "delete": "Deleted a screening", "bulk_cancel": "Cancelled screenings (bulk)",
+    "bulk_retry": "Retried screenings (bulk)", "bulk_move": "Moved screenings (bulk)",
+    "bulk_delete": "Deleted screenings (bulk)",
+    "retry_failure_group": "Retried files failed with one reason",
+    "pause_lane": "Paused a lane", "resume_lane": "Resumed a lane",
+    "create_user": "Created a user", "deactivate_user": "Deactivated a user",
+    "activate_user": "Activated a user", "change_role": "Changed a role",
+    "change_plan": "Changed a plan or quota", "reset_password": "Reset a password",
+    "revoke_token": "Revoked an API token",
+}
+COLUMNS = [
+    {"name": "at", "label": "When", "field": "at", "align": "left"},
+    {"name": "who", "label": "Who", "field": "who", "align": "left"},
+    {"name": "what", "label": "What", "field": "what", "align": "left"},
+    {"name": "batch", "label": "Screening", "field": "batch", "align": "left"},
+    {"name": "details", "label": "Details", "field": "details", "align": "left"},
+]
+# Keys shown elsewhere in the row, or too long for a cell.
+_HIDDEN = {"by", "bulk", "changed_ids", "skipped_ids"}
+
 
 def register() -> None:
-    """Declare this view's page (none yet)."""
+    @ui.page(PATH)
+    def admin_audit_page(request: Request):
+        user, answer = common.admin_user(PATH)
+        if user is None:
+            return answer
+        AuditView(user).build()
+        return None
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def details_text(details: dict[str, Any]) -> str:
+    """The details as one line: 'changed: 3, skipped: 1, filter: statuses: running'."""
+    parts = [f"{k.replace('_', ' ')}: {_value(v)}" for k, v in details.items()
+             if k not in _HIDDEN and v not in (None, "", [], {})]
+    if details.get("bulk") and "changed_ids" not in details:
+        parts.append("part of a bulk action")
+    return "; ".join(parts)
+
+
+def row_of(r: audit.AuditRow) -> dict[str, Any]:
+    ids = r.details.get("changed_ids") or []
+    return {"id": r.id, "at": common.when(r.at), "who": r.actor_email,
+            "what": ACTION_WORDS.get(r.action, r.action.replace("_", " ").capitalize()),
+            "batch": str(r.batch_id) if r.batch_id else "",
+            "batches": ", ".join(ids), "details": details_text(r.details)}
+
+
+class AuditView:
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.filters = audit.AuditFilter()
+
+    def build(self) -> None:
+        with common.frame(self.user, "Audit log", PATH):
+            ui.label("Every admin action, newest first. The log cannot be changed.").classes(
+                "text-body2 sl-muted")
+            with ui.row().classes("w-full items-end gap-2 wrap").mark("filters"):
+                self.f_actor = ui.input("Who (email)").props("outlined dense clearable").classes(
+                    "w-56").mark("filter-actor")
+                self.f_action = ui.select(ACTION_WORDS, multiple=True, label="What").props(
+                    "outlined dense use-chips options-dense").classes("w-64").mark(
+                    "filter-action")
+                self.f_batch = ui.input("Screening id").props("outlined dense clearable").classes(
+                    "w-80").mark("filter-batch")
+                self.f_from = common.date_input("From", "filter-from")
+                self.f_to = common.date_input("Until", "filter-to")
+                ui.button("Search", icon="search", on_click=self.search).props(
+                    "unelevated no-caps").mark("apply-filters")
+            self.table = ui.table(columns=[dict(c) for c in COLUMNS], rows=[], row_key="id"
+                                  ).classes("sl-table").mark("audit")
+            self.table.props("flat bordered wrap-cells hide-pagination"
+                             " no-data-label='No action recorded matches.'")
+            self.table.pagination = {"rowsPerPage": 0}
+            self.table.add_slot("body-cell-batch", r"""
+                <q-td :props="props">
+                  <a v-if="props.row.batch" :href="'/screenings/' + props.row.batch"
+                     class="sl-wrap">{{ props.row.batch }}</a>
+                  <span v-else-if="props.row.batches" class="text-caption sl-wrap">
+                    {{ props.row.batches }}</span>
+                </q-td>""")
+            self.pager = common.Pager(self.refresh)
+        self.refresh()
+
+    def search(self) -> None:
+        try:
+            self.filters = audit.AuditFilter(
+                actor=self.f_actor.value or None, actions=tuple(self.f_action.value or ()),
+                batch_id=self.f_batch.value or None,
+                since=common.day_start(self.f_from.value),
+                until=common.day_start(self.f_to.value, end=True))
+        except ShortlistError as exc:
+            ui.notify(exc.message, type="warning")
+            return
+        self.pager.reset()
+        self.refresh()
+
+    def refresh(self) -> None:
+        user = auth.current_user()
+        if user is None:
+            ui.navigate.to(auth.signin_url(PATH))
+            return
+        try:
+            page = audit.search(user, self.filters, cursor=self.pager.cursor)
+        except ShortlistError as exc:
+            ui.notify(exc.message, type="warning")
+            return
+        self.table.rows = [row_of(r) for r in page.rows]
+        self.table.update()
+        self.pager.show(page.next_cursor)

@@ -1,7 +1,112 @@
-"""Admin dashboard: the failures view (to be built)."""
+"""Admin dashboard: failed files of every screening grouped by reason, the most recently
+seen first, with a retry per reason."""
 
 from __future__ import annotations
 
+from fastapi import Request
+from nicegui import ui
+
+from app import failures
+from app.errors import ShortlistError
+from app.models import User
+from ui import auth, words
+from ui.views.admin import common
+
+PATH = "/admin/failures"
+WINDOWS = {1: "Last 24 hours", 7: "Last 7 days", 30: "Last 30 days"}
+
 
 def register() -> None:
-    """Declare this view's page (none yet)."""
+    @ui.page(PATH)
+    def admin_failures_page(request: Request):
+        user, answer = common.admin_user(PATH)
+        if user is None:
+            return answer
+        FailuresView(user).build()
+        return None
+
+
+class FailuresView:
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.days = 7
+        self.report: failures.FailureReport | None = None
+
+    def build(self) -> None:
+        with common.frame(self.user, "Failures", PATH):
+            common.read_only_note(self.user)
+            with ui.row().classes("w-full items-center gap-2"):
+                self.window = ui.select(WINDOWS, value=self.days, label="Failed in",
+                                        on_change=lambda e: self.choose(e.value)).props(
+                    "outlined dense options-dense").classes("w-48").mark("window")
+                ui.button("Refresh", icon="refresh", on_click=self.refresh).props(
+                    "flat no-caps").mark("refresh")
+                ui.space()
+                self.summary = ui.label().classes("text-body2").mark("failures-summary")
+            self.box = ui.column().classes("w-full gap-2").mark("failure-groups")
+            self.outcome = ui.label().classes("text-body2 sl-wrap").mark("outcome")
+            self.confirm = common.Confirm()
+        self.refresh()
+
+    def choose(self, days: int) -> None:
+        self.days = days
+        self.refresh()
+
+    def refresh(self) -> None:
+        user = auth.current_user()
+        if user is None:
+            ui.navigate.to(auth.signin_url(PATH))
+            return
+        try:
+            report = failures.groups(user, days=self.days)
+        except ShortlistError as exc:
+            ui.notify(exc.message, type="warning")
+            return
+        self.report = report
+        files = sum(g.items for g in report.groups)
+        self.summary.text = (
+            f"{words.plural(files, 'failed file')}, {words.plural(len(report.groups), 'reason')}"
+            + ("" if report.complete else
+               f" (counted from the newest {failures.MAX_SCANNED:,} failures)"))
+        self.box.clear()
+        can = common.can_change(self.user)
+        with self.box:
+            if not report.groups:
+                with ui.card().classes("w-full items-center q-pa-lg sl-card"):
+                    ui.icon("task_alt").classes("text-5xl sl-muted")
+                    ui.label(f"No file failed in the {WINDOWS[self.days].lower()}.").classes(
+                        "text-h6")
+                return
+            for i, group in enumerate(report.groups):
+                with ui.card().classes("w-full gap-1 sl-card").mark(f"group-{i}"):
+                    with ui.row().classes("w-full items-start no-wrap gap-2"):
+                        with ui.column().classes("gap-1 col"):
+                            ui.label(group.reason).classes("text-subtitle1 sl-wrap").mark(
+                                f"reason-{i}")
+                            ui.label(
+                                f"{words.plural(group.items, 'file')} in"
+                                f" {words.plural(group.batches, 'screening')} · last"
+                                f" {common.when(group.last_at)} · first"
+                                f" {common.when(group.first_at)}").classes(
+                                "text-caption sl-muted").mark(f"counts-{i}")
+                        ui.button("Try again", icon="refresh",
+                                  on_click=lambda g=group: self.ask_retry(g)).props(
+                            "outline no-caps").mark(f"retry-group-{i}").set_enabled(can)
+
+    def ask_retry(self, group: failures.FailureGroup) -> None:
+        days = self.days
+        self.confirm.ask(
+            f"Try {words.plural(group.items, 'file')} again?",
+            f"Every file of the {WINDOWS[days].lower()} that failed with “{group.reason}”"
+            f" ({words.plural(group.batches, 'screening')}) goes back in line with fresh"
+            " attempts.", "Try again", lambda: self.retry(group.reason, days))
+
+    async def retry(self, reason: str, days: int) -> None:
+        result = await common.run_action(
+            PATH, lambda user: failures.retry_group(user, reason, days=days))
+        if result is None:
+            return
+        self.outcome.text = result.message
+        ui.notify(result.message, type="positive" if result.changed else "info",
+                  multi_line=True)
+        self.refresh()
