@@ -27,8 +27,7 @@ _lock = threading.Lock()
 def build_engine(settings: Settings, *, worker: bool = False) -> Engine:
     """The process's engine. `worker=True` tunes it for worker processes, whose every
     statement is on the hot path: no pre-ping round trip per checkout (a dropped
-    connection is replaced on its next use), generic plans for prepared
-    statements, and asynchronous commit
+    connection is replaced on its next use), and asynchronous commit
     (a PostgreSQL crash may forget the last few milliseconds of item transitions; those
     items are simply processed again, as at-least-once delivery allows)."""
     url = settings.sqlalchemy_url
@@ -56,28 +55,15 @@ def build_engine(settings: Settings, *, worker: bool = False) -> Engine:
         pool_recycle=1800,
     )
     if worker:
-        event.listen(engine, "connect", _worker_session)
-        # psycopg caches the parsing of queries up to 4 KB and 50 parameters; the
-        # worker's two fused statements are larger, and re-parsing them cost ~0.5 ms of
-        # CPU per item.
-        import psycopg._queries
-
-        psycopg._queries.MAX_CACHED_STATEMENT_LENGTH = max(
-            psycopg._queries.MAX_CACHED_STATEMENT_LENGTH, 16384)
-        psycopg._queries.MAX_CACHED_STATEMENT_PARAMS = max(
-            psycopg._queries.MAX_CACHED_STATEMENT_PARAMS, 200)
+        event.listen(engine, "connect", _asynchronous_commit)
     _count_round_trips(settings, engine)
     return engine
 
 
-def _worker_session(dbapi_connection, _record) -> None:
+def _asynchronous_commit(dbapi_connection, _record) -> None:
     autocommit = dbapi_connection.autocommit
     dbapi_connection.autocommit = True
     dbapi_connection.execute("SET synchronous_commit TO off")
-    # The claim and finish statements are prepared (psycopg, after a few runs); with
-    # PostgreSQL's default plan choice the claim was planned anew on every run (about
-    # 0.7 ms of server CPU each), its generic plan being costed higher than it runs.
-    dbapi_connection.execute("SET plan_cache_mode TO force_generic_plan")
     dbapi_connection.autocommit = autocommit
 
 
@@ -118,16 +104,16 @@ def set_engine(engine: Engine | None) -> None:
 
 
 class DedicatedConnection:
-    """One autocommit psycopg connection of this process, for one group-commit statement
-    at a time (app.groupcommit runs one group at a time, so it needs no pool).
+    """One autocommit psycopg connection of this process for the group statement (one
+    flusher thread runs one group at a time, so it needs no pool).
 
     Checking a connection out of SQLAlchemy's pool, switching it to autocommit and back
     cost more CPU per statement than the statement's own parameters. This connection is
-    opened on first use (so after a worker process forks), with the worker session
-    settings, and again after the engine changed (tests switch databases) or the server
-    dropped it; a statement that finds it dropped runs once more on a new one, which is
-    safe because every transition is guarded. Driver errors leave as SQLAlchemy's, the
-    ones the actors' retry rule knows.
+    opened on first use (so after a worker process forks), with asynchronous commit, and
+    again after the engine changed (tests switch databases) or the server dropped it. A
+    statement that finds it dropped runs once more on a new one, which is safe because
+    every transition is guarded. Driver errors leave as SQLAlchemy's, the ones the
+    actors' retry rule knows.
     """
 
     def __init__(self) -> None:
@@ -140,7 +126,11 @@ class DedicatedConnection:
 
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         conn = psycopg.connect(url, autocommit=True)
-        _worker_session(conn, None)
+        conn.execute("SET synchronous_commit TO off")
+        # The group statement is prepared once; PostgreSQL's default plan choice planned
+        # it anew on every run (1-2 ms of server CPU each). Its generic plan finds every
+        # item by key (app.hotpath keeps its state names as parameters for that).
+        conn.execute("SET plan_cache_mode TO force_generic_plan")
         return conn
 
     def run(self, statement: Callable[[object], T]) -> T:

@@ -30,9 +30,9 @@ def item_actor_name(lane: str) -> str:
     return f"{ITEM_ACTOR_PREFIX}{lane}"
 
 
-def _message(actor_name: str, lane: str, args: tuple) -> dramatiq.Message:
+def _message(actor_name: str, lane: str, args: tuple, **options) -> dramatiq.Message:
     return dramatiq.Message(queue_name=lane, actor_name=actor_name, args=args, kwargs={},
-                            options={})
+                            options=options)
 
 
 def send_items(lane: str, item_ids: Iterable[int]) -> int:
@@ -44,14 +44,16 @@ def send_items(lane: str, item_ids: Iterable[int]) -> int:
 
 def send_many(queue: str, actor_name: str, args_list: list[tuple]) -> int:
     """Enqueue one message per args tuple over Redis pipelines of the broker's own script."""
-    messages = [_message(actor_name, queue, args) for args in args_list]
-    if not messages:
+    if not args_list:
         return 0
     broker = get_broker()
     if not isinstance(broker, RedisBroker):
-        for message in messages:
-            broker.enqueue(message)
-        return len(messages)
+        for args in args_list:
+            broker.enqueue(_message(actor_name, queue, args))
+        return len(args_list)
+    # Each message carries its Redis id from the start (no copy per message).
+    messages = [_message(actor_name, queue, args, redis_message_id=str(uuid.uuid4()))
+                for args in args_list]
     script = broker.scripts["dispatch"]
     keys = [broker.namespace]
     for start in range(0, len(messages), PIPELINE_CHUNK):
@@ -71,14 +73,13 @@ def _pipelined_enqueue(broker: RedisBroker, sha: str, keys: list[str], queue: st
     # EVALSHA by hand, not the Script object: in a pipeline, redis-py checks that every
     # script is loaded first (SCRIPT EXISTS), one more round trip per send.
     with broker.client.pipeline(transaction=False) as pipe:
+        now, unpack = current_millis(), broker._max_unpack_size()
         for message in messages:
-            redis_id = str(uuid.uuid4())
-            message = message.copy(options={"redis_message_id": redis_id})
             pipe.evalsha(sha, len(keys), *keys,
-                         "enqueue", current_millis(), queue, broker.broker_id,
+                         "enqueue", now, queue, broker.broker_id,
                          broker.heartbeat_timeout, broker.dead_message_ttl,
                          0,  # no maintenance inside a bulk send
-                         broker._max_unpack_size(), redis_id, message.encode())
+                         unpack, message.options["redis_message_id"], message.encode())
         pipe.execute()
 
 

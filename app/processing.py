@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import socket
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dramatiq.middleware import Interrupt, TimeLimitExceeded
@@ -21,7 +21,6 @@ from sqlalchemy import select
 from app import dispatch, events, hotpath, transitions
 from app.db import DedicatedConnection, get_engine
 from app.errors import ShortlistError, TransientError
-from app.groupcommit import GroupCommit
 from app.hotpath import ClaimResult
 from app.kinds import ItemWork, get_kind
 from app.models import BATCH_ACTIVE, ITEM_TERMINAL, Document, ItemStatus, utcnow
@@ -40,47 +39,51 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _claim_group(item_ids: Sequence[int]) -> list[ClaimResult | None]:
-    """Claim a group of items: one statement on PostgreSQL, one transaction on SQLite."""
+@dataclass(frozen=True)
+class _Claim:
+    item_id: int
+
+
+@dataclass(frozen=True)
+class _End:
+    ending: Ending
+    now: datetime | None = None
+
+
+def _run_group(requests: Sequence[_Claim | _End]) -> list[ClaimResult | Persisted | None]:
+    """Claims and endings of this process's threads: one statement on PostgreSQL, one
+    transaction on SQLite. One result per request, in order."""
     settings = get_settings()
     lease = timedelta(seconds=settings.lease_s)
-    now = utcnow()
+    claims = [r.item_id for r in requests if isinstance(r, _Claim)]
+    ends = [r for r in requests if isinstance(r, _End)]
+    now = max((r.now for r in ends if r.now is not None), default=None) or utcnow()
     if get_engine().dialect.name == "postgresql":
-        connection = _claim_connections.get()
-        try:
-            return connection.run(lambda conn: hotpath.claim_many(
-                conn, item_ids, worker_id(), now, lease, settings.max_attempts))
-        finally:
-            _claim_connections.put(connection)
-    results: list[ClaimResult | None] = []
-    with get_engine().begin() as conn:
-        for item_id in item_ids:
-            claimed = transitions.claim(conn, item_id, worker_id(), now, lease,
-                                        settings.max_attempts)
-            if claimed is None:
-                results.append(None)
-                continue
-            item, from_queued = claimed
-            if from_queued:
-                state = transitions.move_counters(
-                    conn, item.batch_id, {ItemStatus.queued: -1, ItemStatus.running: 1}, now)
-            else:
-                state = transitions.read_state(conn, item.batch_id)
-            results.append((item, from_queued, state))
-    return results
+        claimed, ended = _connection.run(lambda conn: hotpath.run_group(
+            conn, claims, [r.ending for r in ends], now=now, worker=worker_id(),
+            lease=lease, max_attempts=settings.max_attempts))
+    else:
+        with get_engine().begin() as conn:
+            claimed = [_claim_one(conn, item_id, now, lease, settings.max_attempts)
+                       for item_id in claims]
+            ended = [_finish_one(conn, r.ending, now) for r in ends]
+    claimed_iter, ended_iter = iter(claimed), iter(ended)
+    return [next(claimed_iter) if isinstance(r, _Claim) else next(ended_iter)
+            for r in requests]
 
 
-def _finish_group(requests: Sequence[tuple[Ending, datetime | None]]) -> list[Persisted | None]:
-    """Persist a group of endings: one statement on PostgreSQL, one transaction on SQLite."""
-    now = max((at for _, at in requests if at is not None), default=None) or utcnow()
-    endings = [ending for ending, _ in requests]
-    if get_engine().dialect.name == "postgresql":
-        return _finish_connection.run(lambda conn: hotpath.finish_many(conn, endings, now))
-    results: list[Persisted | None] = []
-    with get_engine().begin() as conn:
-        for ending in endings:
-            results.append(_finish_one(conn, ending, now))
-    return results
+def _claim_one(conn, item_id: int, now: datetime, lease: timedelta,
+               max_attempts: int) -> ClaimResult | None:
+    claimed = transitions.claim(conn, item_id, worker_id(), now, lease, max_attempts)
+    if claimed is None:
+        return None
+    item, from_queued = claimed
+    if from_queued:
+        state = transitions.move_counters(
+            conn, item.batch_id, {ItemStatus.queued: -1, ItemStatus.running: 1}, now)
+    else:
+        state = transitions.read_state(conn, item.batch_id)
+    return item, from_queued, state
 
 
 def _finish_one(conn, ending: Ending, now: datetime) -> Persisted | None:
@@ -101,33 +104,22 @@ def _finish_one(conn, ending: Ending, now: datetime) -> Persisted | None:
     return Persisted(transitions.move_counters(conn, batch_id, deltas, now), released)
 
 
-# One of each per process, shared by its threads (see app.groupcommit); a group runs at
-# a time, so each needs one connection of its own.
-# Two claim groups may run at once: a thread that arrives while one runs need not wait
-# for it to end (measured: claim waits 30 % shorter, statements per item unchanged).
-CLAIM_GROUPS_AT_ONCE = 2
-_claim_connections: queue.LifoQueue[DedicatedConnection] = queue.LifoQueue()
-for _ in range(CLAIM_GROUPS_AT_ONCE):
-    _claim_connections.put(DedicatedConnection())
-_finish_connection = DedicatedConnection()
-_claims: GroupCommit[int, ClaimResult | None] = GroupCommit(
-    _claim_group, max_concurrent=CLAIM_GROUPS_AT_ONCE)
-
-
-def _complete(persisted: Persisted | None) -> None:
+def _complete(persisted) -> None:
+    """What the flusher does after persisting an ending nobody waits for."""
     if persisted is not None:
         after_persist(persisted)
 
 
-# Endings are persisted by one flusher thread per process (app.writebehind), on its own
-# connection; retries, hand-backs and the lease sweep wait for theirs.
-_endings: WriteBehind[tuple[Ending, datetime | None], Persisted | None] = WriteBehind(
-    _finish_group, _complete, name="item-endings")
+# One statement stream per process (app.writebehind): its flusher thread runs a group at
+# a time on this connection, so a batch row sees one locker per process.
+_connection = DedicatedConnection()
+_statements: WriteBehind[_Claim | _End, ClaimResult | Persisted | None] = WriteBehind(
+    _run_group, _complete, name="item-statements")
 
 
 def flush_endings(timeout_s: float = 30.0) -> bool:
     """Wait until this process's queued endings are persisted (shutdown, tests)."""
-    return _endings.flush(timeout_s)
+    return _statements.flush(timeout_s)
 
 
 def persist_outcome(item_id: int, attempts: int, outcome: Outcome, *,
@@ -138,12 +130,12 @@ def persist_outcome(item_id: int, attempts: int, outcome: Outcome, *,
     moment. Returns None when the fence refused it (another attempt owns the item now,
     or it already ended).
     """
-    return _endings.call((Ending(item_id, attempts, outcome, expired_only), now))
+    return _statements.call(_End(Ending(item_id, attempts, outcome, expired_only), now))
 
 
 def claim(item_id: int) -> ClaimResult | None:
     """queued -> running (or an expired lease taken over), counters moved; atomic."""
-    return _claims(item_id)
+    return _statements.call(_Claim(item_id))
 
 
 def after_persist(persisted: Persisted) -> None:
@@ -240,7 +232,7 @@ def process_item(item_id: int, *, write_behind: bool = False) -> str:
                          result=result.result, score=result.score)
 
     if write_behind and outcome.status in ITEM_TERMINAL:
-        _endings.submit((Ending(item.item_id, item.attempts, outcome), utcnow()))
+        _statements.submit(_End(Ending(item.item_id, item.attempts, outcome), utcnow()))
         return outcome.status.value
     persisted = persist_outcome(item.item_id, item.attempts, outcome)
     if persisted is None:

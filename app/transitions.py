@@ -132,9 +132,11 @@ def _final_status(current, after: dict[str, Any]):
     )
 
 
-def counter_values(deltas: dict[str, Any], extra_keys: tuple[str, ...] = ()) -> dict[str, Any]:
+def counter_values(deltas: dict[str, Any], extra_keys: tuple[str, ...] = (),
+                   started: Any = None) -> dict[str, Any]:
     """SET clause of the batch counter UPDATE: counters plus `deltas` (SQL expressions),
-    and the status, milestones and expiry that follow from the new counts.
+    and the status, milestones and expiry that follow from the new counts. `started` is
+    when items started running (default: the running count grows).
 
     Bound parameters it uses: now, reopen, set_status, expires_done, expires_failed, and
     x_<key> for each extra key.
@@ -167,8 +169,8 @@ def counter_values(deltas: dict[str, Any], extra_keys: tuple[str, ...] = ()) -> 
     )
     if "n_running" in deltas:
         values["started_at"] = case(
-            (deltas["n_running"] > 0, func.coalesce(batch_t.c.started_at,
-                                                     bindparam("now", type_=ts))),
+            (deltas["n_running"] > 0 if started is None else started,
+             func.coalesce(batch_t.c.started_at, bindparam("now", type_=ts))),
             else_=batch_t.c.started_at,
         )
     for key in extra_keys:

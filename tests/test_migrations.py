@@ -4,13 +4,15 @@ and the migrated schema matches the models."""
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 from sqlmodel import SQLModel
 
 from app import migrate
 
 TABLES = {"user", "api_token", "document", "batch", "item", "audit_event", "daily_stats",
-          "lane_state"}
+          "lane_state", "batch_file_names"}
+# Declared with .ddl_if(dialect="postgresql") in app/models.py (trigram indexes).
+POSTGRESQL_ONLY = {"ix_batch_title_trgm", "ix_batch_file_names_trgm"}
 
 
 def _round_trip(url: str) -> None:
@@ -18,13 +20,19 @@ def _round_trip(url: str) -> None:
     try:
         assert migrate.current(engine) is None
         migrate.upgrade(engine)
-        assert migrate.current(engine) == "0003"
+        assert migrate.current(engine) == "0005"
         names = set(inspect(engine).get_table_names())
         assert TABLES <= names
         indexes = {ix["name"] for ix in inspect(engine).get_indexes("item")}
-        assert {"ix_item_batch_status_id", "ix_item_status_lease"} <= indexes
+        assert {"ix_item_batch_status_id", "ix_item_running_lease", "ix_item_pending",
+                "ix_item_failed_finished"} <= indexes
+        trigram = POSTGRESQL_ONLY & (indexes | {ix["name"] for table in ("batch", "batch_file_names")
+                                                for ix in inspect(engine).get_indexes(table)})
+        assert trigram == (POSTGRESQL_ONLY if engine.dialect.name == "postgresql" else set())
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+            context = MigrationContext.configure(
+                conn, opts={"include_object": migrate.declared_for(engine.dialect.name)})
+            diff = compare_metadata(context, SQLModel.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
         migrate.downgrade(engine)
         assert migrate.current(engine) is None
@@ -42,3 +50,44 @@ def test_sqlite_up_and_down(tmp_path):
 @pytest.mark.integration
 def test_postgresql_up_and_down(pg_empty_url):
     _round_trip(pg_empty_url)
+
+
+def _file_names_backfilled(url: str) -> None:
+    """0004 copies the file names of batches submitted before it into batch_file_names."""
+    engine = create_engine(url)
+    try:
+        migrate.upgrade(engine, "0003")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO \"user\" (id, email, password_hash, role, plan, active, created_at,"
+                " password_changed_at) VALUES (1, 'a@example.com', 'x', 'admin', 'free', true,"
+                " '2026-01-01', '2026-01-01')"))
+            for batch_id, names in (("00000000-0000-0000-0000-00000000000a", ["b.pdf", "a.txt"]),
+                                    ("00000000-0000-0000-0000-00000000000b", [])):
+                conn.execute(text(
+                    "INSERT INTO batch (id, owner_id, kind, lane, status, title, params, total,"
+                    " n_pending, n_queued, n_running, n_done, n_failed, n_cancelled, created_at)"
+                    " VALUES (:id, 1, 'noop', 'low', 'queued', '', '{}', 0, 0, 0, 0, 0, 0, 0,"
+                    " '2026-01-01')"), {"id": batch_id.replace("-", "") if
+                                        engine.dialect.name == "sqlite" else batch_id})
+                for seq, name in enumerate(names):
+                    conn.execute(text(
+                        "INSERT INTO item (batch_id, seq, name, status, attempts) VALUES"
+                        " (:b, :seq, :name, 'pending', 0)"),
+                        {"b": batch_id.replace("-", "") if engine.dialect.name == "sqlite"
+                         else batch_id, "seq": seq, "name": name})
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT names FROM batch_file_names")).scalars().all()
+        assert [sorted(r.split("\n")) for r in rows] == [["a.txt", "b.pdf"]]
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_backfills_file_names(tmp_path):
+    _file_names_backfilled(f"sqlite:///{tmp_path / 'm.db'}")
+
+
+@pytest.mark.integration
+def test_postgresql_backfills_file_names(pg_empty_url):
+    _file_names_backfilled(pg_empty_url)

@@ -1,9 +1,8 @@
-"""Group commit and write-behind on their own: threads share statements, nobody's result
-goes astray, errors reach exactly the requests they belong to, and backpressure holds."""
+"""The write-behind flusher on its own: threads share statements, nobody's result goes
+astray, errors reach exactly the requests they belong to, and backpressure holds."""
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 
@@ -11,114 +10,7 @@ import pytest
 import sqlalchemy.exc
 
 from app import writebehind
-from app.groupcommit import GroupCommit
 from app.writebehind import WriteBehind
-
-
-class Recorder:
-    """An `execute` that squares its requests, like a statement taking a little while."""
-
-    def __init__(self, delay_s: float = 0.002) -> None:
-        self.delay_s = delay_s
-        self.lock = threading.Lock()
-        self.groups: list[list[int]] = []
-        self.running = 0
-        self.most_running = 0
-
-    def __call__(self, requests):
-        with self.lock:
-            self.running += 1
-            self.most_running = max(self.most_running, self.running)
-            self.groups.append(list(requests))
-        time.sleep(self.delay_s * random.random())
-        with self.lock:
-            self.running -= 1
-        return [r * r for r in requests]
-
-
-def _hammer(call, threads: int, per_thread: int) -> dict[int, object]:
-    results: dict[int, object] = {}
-    lock = threading.Lock()
-
-    def work(t: int) -> None:
-        for n in range(per_thread):
-            request = t * per_thread + n
-            value = call(request)
-            with lock:
-                results[request] = value
-
-    pool = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join(timeout=60)
-    return results
-
-
-@pytest.mark.parametrize("concurrent", [1, 2])
-def test_every_request_gets_its_own_result_once(concurrent):
-    # Given 16 threads sharing a group commit that may run `concurrent` groups at once
-    execute = Recorder()
-    group_commit = GroupCommit(execute, max_concurrent=concurrent)
-    # When each makes 200 calls
-    results = _hammer(group_commit, threads=16, per_thread=200)
-    # Then every call got the square of its own request, and each request ran once
-    assert results == {n: n * n for n in range(16 * 200)}
-    ran = sorted(r for group in execute.groups for r in group)
-    assert ran == list(range(16 * 200))
-    assert group_commit.requests == 16 * 200
-    assert group_commit.statements == len(execute.groups)
-    # ... in shared statements, never more at once than allowed
-    assert group_commit.statements < group_commit.requests / 2
-    assert execute.most_running <= concurrent
-
-
-def test_a_lone_caller_runs_at_once_in_a_group_of_one():
-    execute = Recorder(delay_s=0)
-    group_commit = GroupCommit(execute)
-    assert [group_commit(n) for n in range(5)] == [0, 1, 4, 9, 16]
-    assert execute.groups == [[0], [1], [2], [3], [4]]
-
-
-def test_an_error_reaches_every_request_of_its_group_and_no_other():
-    gate = threading.Event()
-    calls: list[list[int]] = []
-
-    def execute(requests):
-        calls.append(list(requests))
-        if requests[0] == 0:
-            gate.wait(5)  # hold the first group while the others queue up
-            return [0]
-        if 13 in requests:
-            raise RuntimeError("the statement failed")
-        return list(requests)
-
-    group_commit = GroupCommit(execute)
-    outcomes: dict[int, object] = {}
-
-    def call(n: int) -> None:
-        try:
-            outcomes[n] = group_commit(n)
-        except RuntimeError as exc:
-            outcomes[n] = str(exc)
-
-    first = threading.Thread(target=call, args=(0,))
-    first.start()
-    time.sleep(0.05)
-    others = [threading.Thread(target=call, args=(n,)) for n in (11, 12, 13)]
-    for thread in others:
-        thread.start()
-    time.sleep(0.1)
-    gate.set()
-    for thread in [first, *others]:
-        thread.join(5)
-    # The three that queued behind the first shared one statement, and its error
-    assert calls[0] == [0] and sorted(calls[1]) == [11, 12, 13]
-    assert outcomes == {0: 0, 11: "the statement failed", 12: "the statement failed",
-                        13: "the statement failed"}
-    # ... and the next caller is unaffected
-    assert group_commit(5) == 5
-
 
 # --- Write-behind ---------------------------------------------------------------------
 
@@ -216,3 +108,34 @@ def test_a_bug_in_a_group_is_logged_and_the_flusher_goes_on(caplog):
     assert behind.flush(5)
     assert completed == [4]
     assert "their leases will expire and the lease sweep requeues them" in caplog.text
+
+
+def test_waiting_callers_from_many_threads_each_get_their_own_result():
+    # Given 16 threads that each wait for 200 results through one flusher
+    groups: list[list[int]] = []
+
+    def flush_group(requests):
+        groups.append(list(requests))
+        time.sleep(0.001)
+        return [r * r for r in requests]
+
+    behind = WriteBehind(flush_group, lambda r: None, name="test-many")
+    results: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def work(t: int) -> None:
+        for n in range(200):
+            request = t * 200 + n
+            value = behind.call(request)
+            with lock:
+                results[request] = value
+
+    pool = [threading.Thread(target=work, args=(t,)) for t in range(16)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(60)
+    # Then each got the square of its own request, each request ran once, in shared groups
+    assert results == {n: n * n for n in range(3200)}
+    assert sorted(r for g in groups for r in g) == list(range(3200))
+    assert len(groups) < 3200 / 2
