@@ -11,7 +11,8 @@ RUN python -m venv /venv && /venv/bin/pip install --no-cache-dir .
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 shortlist
 COPY --from=build /venv /venv
-ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 PORT=8080
+# dramatiq_worker_timeout: see the README's Processes section.
+ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 PORT=8080 dramatiq_worker_timeout=100
 USER shortlist
 WORKDIR /home/shortlist
 EXPOSE 8080

@@ -26,9 +26,9 @@ from app.kinds import get_kind
 from app.models import (
     BATCH_FINISHED,
     Batch,
-    BatchFileNames,
     BatchStatus,
     Document,
+    FileName,
     Item,
     ItemStatus,
     User,
@@ -42,7 +42,7 @@ from app.units import human_size
 item_t = Item.__table__
 batch_t = Batch.__table__
 document_t = Document.__table__
-file_names_t = BatchFileNames.__table__
+file_name_t = FileName.__table__
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ITEM_COPY_COLUMNS = ("batch_id", "seq", "name", "document_id", "status", "attempts")
 
@@ -158,7 +158,6 @@ def _insert(user: User, kind: str, lane: str, title: str, params: dict[str, Any]
             n_pending=len(items), n_queued=0, n_running=0, n_done=0, n_failed=0,
             n_cancelled=0, idempotency_key=idempotency_key, created_at=now,
         ))
-        conn.execute(insert(file_names_t).values(batch_id=batch_id, names="\n".join(names)))
         document_ids: list[int | None] = [None] * len(items)
         with_content = [i for i, it in enumerate(items) if it.content is not None]
         if with_content:
@@ -173,14 +172,21 @@ def _insert(user: User, kind: str, lane: str, title: str, params: dict[str, Any]
                 document_ids[i] = row[0]
         rows = [(batch_id, i, names[i], document_ids[i], ItemStatus.pending.value, 0)
                 for i in range(len(items))]
+        # The file names once more, for the admin's search (see models.FileName).
+        name_rows = [(batch_id, i, names[i]) for i in range(len(items))]
         if conn.dialect.name == "postgresql":
             # COPY, in the same transaction: 10,000 items in about 0.1 s instead of 0.45.
-            with conn.connection.driver_connection.cursor().copy(
-                    f"COPY item ({', '.join(ITEM_COPY_COLUMNS)}) FROM STDIN") as copy:
+            cursor = conn.connection.driver_connection.cursor()
+            with cursor.copy(f"COPY item ({', '.join(ITEM_COPY_COLUMNS)}) FROM STDIN") as copy:
                 for row in rows:
+                    copy.write_row(row)
+            with cursor.copy("COPY file_name (batch_id, seq, name) FROM STDIN") as copy:
+                for row in name_rows:
                     copy.write_row(row)
         else:
             conn.execute(insert(item_t), [dict(zip(ITEM_COPY_COLUMNS, row)) for row in rows])
+            conn.execute(insert(file_name_t), [{"batch_id": b, "seq": i, "name": n}
+                                               for b, i, n in name_rows])
         with Session(bind=conn) as session:
             record_admin_action(session, user, "submit", batch_id, items=len(items),
                                 kind=kind, lane=lane)

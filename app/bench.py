@@ -38,6 +38,7 @@ from app.settings import get_settings
 
 BENCH_USER = "bench@localhost.localdomain"
 RAW_QUEUE = "bench"
+WORKER_TIMEOUT_MS = "100"
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -80,10 +81,13 @@ class Fleet:
     def start(self) -> None:
         if self.embedded:
             self.worker = dramatiq.Worker(get_broker(), worker_threads=self.threads,
-                                          worker_timeout=100, queues=set(self.queues))
+                                          worker_timeout=int(WORKER_TIMEOUT_MS),
+                                          queues=set(self.queues))
             self.worker.start()
             return
-        env = {**os.environ, **self.env, "PYTHONPATH": str(REPO)}
+        # The Procfile's worker settings, for the bare actor and for Shortlist alike.
+        env = {"dramatiq_worker_timeout": WORKER_TIMEOUT_MS, **os.environ, **self.env,
+               "PYTHONPATH": str(REPO)}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dramatiq", self.module, "--processes", str(self.processes),
              "--threads", str(self.threads), "--queues", *self.queues],

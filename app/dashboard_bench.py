@@ -332,7 +332,7 @@ def fill(bench_url: str, items: int, batches: int) -> dict[str, float]:
     gen = Generator(items, batches)
     started = time.perf_counter()
     with psycopg.connect(_raw(bench_url)) as conn:
-        tables = ["item", "batch", "audit_event"]
+        tables = ["item", "batch", "audit_event", "file_name"]
         indexes = conn.execute(_SECONDARY_INDEXES, (tables,)).fetchall()
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
@@ -361,6 +361,9 @@ def fill(bench_url: str, items: int, batches: int) -> dict[str, float]:
                           " FROM STDIN") as copy:
                 for row in gen.audit(admins, [r[0] for r in batch_rows]):
                     copy.write_row(row)
+            # What submission writes beside the items: their file names, for the search.
+            cur.execute("INSERT INTO file_name (batch_id, seq, name)"
+                        " SELECT batch_id, seq, name FROM item")
             cur.execute(f"CREATE TABLE {META} (generated_at timestamptz, items int,"
                         " batches int)")
             cur.execute(f"INSERT INTO {META} VALUES (%s, %s, %s)", (gen.now, items, batches))
@@ -585,29 +588,23 @@ def service_calls(admin) -> list[tuple[str, Callable[[], object]]]:
         ("lanes.controls", lambda: lanes.controls(admin)),
         ("metrics.render (/metrics)", metrics.render),
     ]
-    # The other views' services, when they exist (they are being built meanwhile).
-    optional = [
-        ("batch_search.search (newest 50)", "app.batch_search", "search", ()),
-        ("batch_search.search (failed, newest 50)", "app.batch_search", "search", ("failed",)),
-        ("audit.search (newest)", "app.audit", "search", ()),
-        ("failures.groups (last 7 days)", "app.failures", "groups", ()),
-        ("users.list_users (first page)", "app.users", "list_users", ()),
+    from app import audit, batch_search, failures, users
+    from app.batch_search import BatchFilter
+
+    rare = f"{FIRST[0]}-{LAST[0]}-{FILES[0]}-7.".lower()
+    calls += [
+        ("batch_search.search (newest 50)", lambda: batch_search.search(admin)),
+        ("batch_search.search (failed, newest 50)",
+         lambda: batch_search.search(admin, BatchFilter(statuses=["failed"]))),
+        ("batch_search: page + count, common file name",
+         lambda: batch_search.search_and_count(admin, BatchFilter(text="lebenslauf"),
+                                               count=True)),
+        ("batch_search: page + count, rare file name",
+         lambda: batch_search.search_and_count(admin, BatchFilter(text=rare), count=True)),
+        ("audit.search (newest)", lambda: audit.search(admin)),
+        ("failures.groups (last 7 days)", lambda: failures.groups(admin)),
+        ("users.list_users (first page)", lambda: users.list_users(admin)),
     ]
-    import importlib
-
-    for label, module, name, statuses in optional:
-        try:
-            fn = getattr(importlib.import_module(module), name, None)
-        except ImportError:
-            fn = None
-        if fn is None:
-            continue
-        if statuses:
-            from app.batch_search import BatchFilter
-
-            calls.append((label, lambda fn=fn, s=statuses: fn(admin, BatchFilter(statuses=s))))
-        else:
-            calls.append((label, lambda fn=fn: fn(admin)))
     return calls
 
 

@@ -1,4 +1,4 @@
-"""The tables: user, api_token, document, batch, batch_file_names, item, audit_event,
+"""The tables: user, api_token, document, batch, item, file_name, audit_event,
 daily_stats, lane_state.
 
 States are `StrEnum`s stored as short strings (portable between SQLite and PostgreSQL, no
@@ -21,7 +21,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    Text,
     UniqueConstraint,
     text,
 )
@@ -221,23 +220,25 @@ class Item(SQLModel, table=True):
     finished_at: datetime | None = None
 
 
-class BatchFileNames(SQLModel, table=True):
-    """Every file name of a batch, one per line, written once at submission.
+class FileName(SQLModel, table=True):
+    """The file name of each item, written once at submission and never updated.
 
-    The admin's file-name search reads this (a trigram index on PostgreSQL). It is kept
-    apart from item and batch because workers update those rows for every item, and an
-    index on them is written by each such update (measured on item.name: the benchmark's
-    throughput fell by a fifth).
+    The admin's file-name search reads this (a trigram index on PostgreSQL). It repeats
+    item.name because workers update every item row three times, and an index on item
+    is written by each such update (measured on item.name: the benchmark's throughput
+    fell by a fifth). One row per name, not one text per batch: a batch's names joined
+    together contain nearly every trigram, so the index could not tell batches apart.
     """
 
-    __tablename__ = "batch_file_names"
+    __tablename__ = "file_name"
     __table_args__ = (
-        Index("ix_batch_file_names_trgm", "names", postgresql_using="gin",
-              postgresql_ops={"names": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        Index("ix_file_name_trgm", "name", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     batch_id: uuid.UUID = Field(foreign_key="batch.id", primary_key=True, ondelete="CASCADE")
-    names: str = Field(default="", sa_column=Column(Text, nullable=False))
+    seq: int = Field(primary_key=True)
+    name: str = Field(default="", max_length=255)
 
 
 class AuditEvent(SQLModel, table=True):

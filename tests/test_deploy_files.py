@@ -18,7 +18,8 @@ def test_procfile_roles():
     assert roles["web"] == "python -m ui"
     assert roles["scheduler"] == "python -m scheduler"
     assert roles["worker"] == (
-        "dramatiq actors.worker --processes ${WORKER_PROCESSES:-2} --threads ${WORKER_THREADS:-8}")
+        "dramatiq_worker_timeout=100 dramatiq actors.worker --processes ${WORKER_PROCESSES:-2}"
+        " --threads ${WORKER_THREADS:-8}")
 
 
 def test_dockerfile_is_small_non_root_and_healthchecked():
@@ -29,6 +30,8 @@ def test_dockerfile_is_small_non_root_and_healthchecked():
     assert re.search(r"^USER (?!root)\w+", final, re.M), "the final stage runs as a user"
     assert "HEALTHCHECK" in final and "/healthz" in final
     assert "PORT" in final
+    # Workers poll a full or empty queue at least every 100 ms (Dramatiq's default: 1 s).
+    assert "dramatiq_worker_timeout=100" in final
     assert not re.search(r"apt-get|gcc|build-essential", final)
     dockerignore = (REPO / ".dockerignore").read_text().split()
     assert {".git", ".venv", "data", "tests"} <= set(dockerignore)

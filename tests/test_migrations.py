@@ -10,9 +10,9 @@ from sqlmodel import SQLModel
 from app import migrate
 
 TABLES = {"user", "api_token", "document", "batch", "item", "audit_event", "daily_stats",
-          "lane_state", "batch_file_names"}
+          "lane_state", "file_name"}
 # Declared with .ddl_if(dialect="postgresql") in app/models.py (trigram indexes).
-POSTGRESQL_ONLY = {"ix_batch_title_trgm", "ix_batch_file_names_trgm"}
+POSTGRESQL_ONLY = {"ix_batch_title_trgm", "ix_file_name_trgm"}
 
 
 def _round_trip(url: str) -> None:
@@ -26,7 +26,7 @@ def _round_trip(url: str) -> None:
         indexes = {ix["name"] for ix in inspect(engine).get_indexes("item")}
         assert {"ix_item_batch_status_id", "ix_item_running_lease", "ix_item_pending",
                 "ix_item_failed_finished"} <= indexes
-        trigram = POSTGRESQL_ONLY & (indexes | {ix["name"] for table in ("batch", "batch_file_names")
+        trigram = POSTGRESQL_ONLY & (indexes | {ix["name"] for table in ("batch", "file_name")
                                                 for ix in inspect(engine).get_indexes(table)})
         assert trigram == (POSTGRESQL_ONLY if engine.dialect.name == "postgresql" else set())
         with engine.connect() as conn:
@@ -53,7 +53,7 @@ def test_postgresql_up_and_down(pg_empty_url):
 
 
 def _file_names_backfilled(url: str) -> None:
-    """0004 copies the file names of batches submitted before it into batch_file_names."""
+    """0004 copies the file names of batches submitted before it into file_name."""
     engine = create_engine(url)
     try:
         migrate.upgrade(engine, "0003")
@@ -78,8 +78,8 @@ def _file_names_backfilled(url: str) -> None:
                          else batch_id, "seq": seq, "name": name})
         migrate.upgrade(engine)
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT names FROM batch_file_names")).scalars().all()
-        assert [sorted(r.split("\n")) for r in rows] == [["a.txt", "b.pdf"]]
+            rows = conn.execute(text("SELECT seq, name FROM file_name ORDER BY seq")).all()
+        assert [tuple(r) for r in rows] == [(0, "b.pdf"), (1, "a.txt")]
     finally:
         engine.dispose()
 

@@ -81,8 +81,13 @@ def test_counts_are_exact_up_to_their_cap(world):
     assert batch_search.search_and_count(admin)[1] is None
 
 
-def test_a_file_name_search_finds_the_batches_holding_the_file(world):
+@pytest.mark.parametrize("way", ["few batches", "few names", "walk"])
+def test_the_three_ways_of_a_file_name_search_agree(world, monkeypatch, way):
     admin, ann, _, _ = world
+    if way != "few batches":
+        monkeypatch.setattr(batch_search, "MAX_NAME_SEARCH_BATCHES", 1)
+    if way == "walk":
+        monkeypatch.setattr(batch_search, "MAX_NAME_PROBE_ITEMS", 1)
     assert titles(admin, "newest", filters=BatchFilter(text="maria")) == ["Cashier",
                                                                            "nurse night"]
     assert titles(admin, "title", filters=BatchFilter(text="MARIA")) == ["Cashier",

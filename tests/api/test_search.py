@@ -99,13 +99,15 @@ def test_text_search_matches_titles_and_file_names(api, world):
     assert titles(api, admin, "?q=guido&kind=noop") == []
 
 
-def test_text_search_matches_one_file_name_never_two_joined(api, world):
+def test_text_search_over_many_batches_scans_file_names(api, world, monkeypatch):
     alice, _, admin, _ = world
+    # More candidate batches than the per-batch lookup takes: the trigram index instead
+    monkeypatch.setattr(batch_search, "MAX_NAME_SEARCH_BATCHES", 1)
     assert titles(api, admin, "?q=MARIA") == ["Cashier 100%", "Nurse night shift"]
     assert titles(api, alice, "?q=maria") == ["Nurse night shift"]
     assert titles(api, admin, "?q=weld-ann") == ["Welder"]
-    # File names are kept one per line: a search never matches the end of one name
-    # joined to the start of the next ("...CV.pdf" + "tom.txt").
+    # A search matches within one file name, never the end of one and the start of the
+    # next ("...CV.pdf" + "tom.txt").
     assert titles(api, admin, "?q=CV.pdf") == ["Nurse night shift"]
     assert titles(api, admin, "?q=pdftom") == []
     assert titles(api, admin, "?q=pdf tom") == []

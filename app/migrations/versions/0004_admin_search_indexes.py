@@ -6,15 +6,15 @@ Create Date: 2026-12-04 09:00:00
 
 The trigram indexes (pg_trgm) make `ILIKE '%text%'` on batch titles and file names an
 index lookup on PostgreSQL (10-40 ms instead of 0.7-1 s over a million items). The file
-names are copied once into batch_file_names (one row per batch, one name per line): an
-index on item.name would be written by every one of the three updates a worker makes to
-each item (measured: the benchmark's throughput fell by a fifth), and one on a batch
-column by every counter update that cannot stay on its page. SQLite has no trigram indexes; it scans.
+names are copied once into file_name (one row per item, never updated): an index on
+item.name would be written by every one of the three updates a worker makes to each item
+(measured: the benchmark's throughput fell by a fifth). SQLite has no trigram indexes; it scans.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision = '0004'
@@ -27,22 +27,21 @@ FAILED = sa.text("status = 'failed'")
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
-    op.create_table('batch_file_names',
+    op.create_table('file_name',
     sa.Column('batch_id', sa.Uuid(), nullable=False),
-    sa.Column('names', sa.Text(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
     sa.ForeignKeyConstraint(['batch_id'], ['batch.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('batch_id')
+    sa.PrimaryKeyConstraint('batch_id', 'seq')
     )
-    names = ("string_agg(name, E'\\n' ORDER BY seq)" if dialect == "postgresql"
-             else "group_concat(name, char(10))")
-    op.execute(f"INSERT INTO batch_file_names (batch_id, names) SELECT batch_id, {names}"
-               " FROM item GROUP BY batch_id")
+    op.execute("INSERT INTO file_name (batch_id, seq, name) SELECT batch_id, seq, name"
+               " FROM item")
     if dialect == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.create_index('ix_batch_title_trgm', 'batch', ['title'], postgresql_using='gin',
                         postgresql_ops={'title': 'gin_trgm_ops'})
-        op.create_index('ix_batch_file_names_trgm', 'batch_file_names', ['names'],
-                        postgresql_using='gin', postgresql_ops={'names': 'gin_trgm_ops'})
+        op.create_index('ix_file_name_trgm', 'file_name', ['name'], postgresql_using='gin',
+                        postgresql_ops={'name': 'gin_trgm_ops'})
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.create_index('ix_item_failed_finished', ['finished_at'], unique=False,
                               postgresql_where=FAILED, sqlite_where=FAILED)
@@ -59,4 +58,4 @@ def downgrade() -> None:
         op.drop_index('ix_batch_title_trgm', table_name='batch')
         # The extension stays: other databases objects may use it, and dropping it needs
         # more rights than creating it did on some hosts.
-    op.drop_table('batch_file_names')
+    op.drop_table('file_name')
