@@ -123,14 +123,4 @@ class LanesView:
 
 
 def register() -> None:
-    @ui.page(PATH)
-    async def lanes_page():
-        user, response = common.admin_user(PATH)
-        if user is None:
-            return response
-        dashboard = await shared.load(user)
-        if isinstance(dashboard, str):
-            shared.unavailable(user, TITLE, PATH, dashboard)
-            return None
-        LanesView(user).build(dashboard)
-        return None
+    shared.dashboard_page(PATH, TITLE, lambda user, dashboard: LanesView(user).build(dashboard))

@@ -71,6 +71,23 @@ async def load(user: User) -> Dashboard | str:
     return dashboard
 
 
+def dashboard_page(path: str, title: str, build) -> None:
+    """Declare a page built from the shared numbers: the admin check, the numbers (or the
+    sentence saying why there are none), then `build(user, dashboard)`."""
+
+    @ui.page(path)
+    async def page():
+        user, response = admin_user(path)  # signed out: sign in; a recruiter: not found
+        if user is None:
+            return response
+        dashboard = await load(user)
+        if isinstance(dashboard, str):
+            unavailable(user, title, path, dashboard)
+            return None
+        build(user, dashboard)
+        return None
+
+
 def unavailable(user: User, title: str, path: str, message: str) -> None:
     with theme.admin_frame(user, title, path):
         with ui.card().classes("w-full items-center q-pa-xl sl-card"):
@@ -236,14 +253,4 @@ def register() -> None:
     web.on_startup(feed.refresher.start)
     web.on_shutdown(feed.refresher.stop)
 
-    @ui.page(PATH)
-    async def overview_page():
-        user, response = admin_user(PATH)  # signed out: sign in; a recruiter: not found
-        if user is None:
-            return response
-        dashboard = await load(user)
-        if isinstance(dashboard, str):
-            unavailable(user, TITLE, PATH, dashboard)
-            return None
-        OverviewView(user, dashboard).build()
-        return None
+    dashboard_page(PATH, TITLE, lambda user, dashboard: OverviewView(user, dashboard).build())

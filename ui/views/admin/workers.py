@@ -112,14 +112,4 @@ class WorkersView:
 
 
 def register() -> None:
-    @ui.page(PATH)
-    async def workers_page():
-        user, response = common.admin_user(PATH)
-        if user is None:
-            return response
-        dashboard = await shared.load(user)
-        if isinstance(dashboard, str):
-            shared.unavailable(user, TITLE, PATH, dashboard)
-            return None
-        WorkersView(user, dashboard).build(dashboard)
-        return None
+    shared.dashboard_page(PATH, TITLE, lambda user, dashboard: WorkersView(user, dashboard).build(dashboard))
