@@ -11,7 +11,6 @@ from nicegui import ui
 from app import audit
 from app.errors import ShortlistError
 from app.models import User
-from ui import auth
 from ui.views.admin import common
 
 PATH = "/admin/audit"
@@ -124,14 +123,9 @@ class AuditView:
         self.refresh()
 
     def refresh(self) -> None:
-        user = auth.current_user()
-        if user is None:
-            ui.navigate.to(auth.signin_url(PATH))
-            return
-        try:
-            page = audit.search(user, self.filters, cursor=self.pager.cursor)
-        except ShortlistError as exc:
-            ui.notify(exc.message, type="warning")
+        page = common.read(PATH, lambda user: audit.search(user, self.filters,
+                                                           cursor=self.pager.cursor))
+        if page is common.NOTHING:
             return
         self.table.rows = [row_of(r) for r in page.rows]
         self.table.update()

@@ -15,7 +15,7 @@ from app.errors import ShortlistError
 from app.kinds import KINDS, get_kind
 from app.models import BatchStatus, User
 from app.settings import LANES
-from ui import auth, words
+from ui import words
 from ui.views.admin import common
 
 PATH = "/admin/batches"
@@ -225,17 +225,12 @@ class BatchesView:
         self.refresh()
 
     def refresh(self, *, count: bool = False) -> None:
-        user = auth.current_user()
-        if user is None:
-            ui.navigate.to(auth.signin_url(PATH))
+        found = common.read(PATH, lambda user: batch_search.search_and_count(
+            user, self.filters, cursor=self.pager.cursor, limit=self.per_page,
+            sort=sort_of(self.sort["sortBy"], self.sort["descending"]), count=count))
+        if found is common.NOTHING:
             return
-        try:
-            page, matches = batch_search.search_and_count(
-                user, self.filters, cursor=self.pager.cursor, limit=self.per_page,
-                sort=sort_of(self.sort["sortBy"], self.sort["descending"]), count=count)
-        except ShortlistError as exc:
-            ui.notify(exc.message, type="warning")
-            return
+        page, matches = found
         if matches is not None:
             self.count_label.text = (f"More than {matches.n:,} screenings match" if matches.more
                                      else f"{words.plural(matches.n, 'screening')} match")

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
-from app.errors import InvalidInput
+from app.errors import InvalidInput, ShortlistError
 from app.models import User
 from app.permissions import can_change_anything, is_admin
 from ui import auth, theme
@@ -55,6 +55,24 @@ async def run_action(path: str, action: Callable[[User], Any], *,
     if result is not None and done is not None:
         ui.notify(done(result) if callable(done) else done, type="positive", multi_line=True)
     return result
+
+
+# What `read` returns when there is nothing to show (None may be a result).
+NOTHING = object()
+
+
+def read(path: str, query: Callable[[User], Any]) -> Any:
+    """Run a read for the signed-in user, loaded fresh: signed out, go to sign-in; a
+    refusal or a bad filter, say why. Returns the result, or NOTHING after either."""
+    user = auth.current_user()
+    if user is None:
+        ui.navigate.to(auth.signin_url(path))
+        return NOTHING
+    try:
+        return query(user)
+    except ShortlistError as exc:
+        ui.notify(exc.message, type="warning")
+        return NOTHING
 
 
 class Confirm:

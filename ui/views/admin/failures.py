@@ -7,9 +7,8 @@ from fastapi import Request
 from nicegui import ui
 
 from app import failures
-from app.errors import ShortlistError
 from app.models import User
-from ui import auth, words
+from ui import words
 from ui.views.admin import common
 
 PATH = "/admin/failures"
@@ -53,14 +52,8 @@ class FailuresView:
         self.refresh()
 
     def refresh(self) -> None:
-        user = auth.current_user()
-        if user is None:
-            ui.navigate.to(auth.signin_url(PATH))
-            return
-        try:
-            report = failures.groups(user, days=self.days)
-        except ShortlistError as exc:
-            ui.notify(exc.message, type="warning")
+        report = common.read(PATH, lambda user: failures.groups(user, days=self.days))
+        if report is common.NOTHING:
             return
         self.report = report
         files = sum(g.items for g in report.groups)

@@ -12,10 +12,9 @@ from fastapi import Request
 from nicegui import events, ui
 
 from app import users
-from app.errors import ShortlistError
 from app.models import Plan, Role, User
 from app.settings import PLAN_LANE, get_settings
-from ui import auth, words
+from ui import words
 from ui.views.admin import common
 
 PATH = "/admin/users"
@@ -179,15 +178,10 @@ class UsersView:
         self.refresh()
 
     def refresh(self) -> None:
-        user = auth.current_user()
-        if user is None:
-            ui.navigate.to(auth.signin_url(PATH))
-            return
-        try:
-            page = users.list_users(user, text=self.f_text.value,
-                                    roles=tuple(self.f_role.value or ()), cursor=self.pager.cursor)
-        except ShortlistError as exc:
-            ui.notify(exc.message, type="warning")
+        page = common.read(PATH, lambda user: users.list_users(
+            user, text=self.f_text.value, roles=tuple(self.f_role.value or ()),
+            cursor=self.pager.cursor))
+        if page is common.NOTHING:
             return
         self.table.rows = [row_of(r) for r in page.rows]
         self.table.update()
