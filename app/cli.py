@@ -208,7 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        configure_logging(get_settings())
+        # `serve` is a service, the rest are tools whose stdout is their output.
+        configure_logging(get_settings(),
+                          stream=sys.stdout if args.func is cmd_serve else sys.stderr)
     except ValidationError as exc:
         print(f"Configuration error: {describe_settings_error(exc)}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
-"""Logs: one line per event, to stdout (what Procfile hosts and Docker collect).
+"""Logs: one line per event, to stdout (what Procfile hosts and Docker collect); a
+command-line tool's go to stderr, since its stdout is its output (JSON, a token, an id).
 
 Tracebacks are folded onto the same line, so a log search or a line-based collector
 never splits one event. Nothing here logs resume text or secrets: messages carry ids,
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 from app.settings import Settings
 
@@ -20,8 +22,8 @@ class OneLineFormatter(logging.Formatter):
         return super().format(record).replace("\r", "").replace("\n", " ⏎ ")
 
 
-def configure_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler(sys.stdout)
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(OneLineFormatter(FORMAT))
     logging.basicConfig(level=settings.log_level.upper(), handlers=[handler], force=True)
     # APScheduler logs every job run at INFO; our runner logs one line per run instead.

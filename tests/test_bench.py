@@ -28,9 +28,9 @@ def run_bench(env: dict, items: int, rounds: int = 1) -> dict:
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    # Log lines come first (one-line logs go to standard output); the JSON is last.
-    out = "\n" + proc.stdout
-    return json.loads(out[out.rindex("\n{\n") + 1:])
+    # Standard output is the JSON alone: a command's logs go to standard error.
+    assert "INFO" in proc.stderr
+    return json.loads(proc.stdout)
 
 
 def test_bench_embedded(tmp_path):
