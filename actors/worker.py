@@ -6,6 +6,7 @@ settings and set explicitly here, then the actors are declared on it.
 
 from actors import heartbeat
 from actors.registry import declare_actors
+from app import processing
 from app.broker import build_broker, set_broker
 from app.db import build_engine, set_engine
 from app.logs import fold_existing_handlers
@@ -14,6 +15,7 @@ from app.settings import get_settings
 settings = get_settings()
 fold_existing_handlers()
 set_engine(build_engine(settings, worker=True))
+processing.warm_up()
 broker = build_broker(settings)
 if settings.worker_metrics_port:
     # Dramatiq's Prometheus exporter (a forked process per worker command) on this port.

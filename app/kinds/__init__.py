@@ -74,7 +74,7 @@ def register(kind: Kind) -> Kind:
 
 
 def get_kind(name: str) -> Kind:
-    _load_builtin()
+    load_builtin()
     try:
         return KINDS[name]
     except KeyError:
@@ -83,6 +83,8 @@ def get_kind(name: str) -> Kind:
         ) from None
 
 
-def _load_builtin() -> None:
+def load_builtin() -> None:
+    """Register the built-in kinds (a worker process does it at boot: importing the
+    resume analysis takes about half a second, which its first items would wait)."""
     # Imported here, not at the top: they import this module. Python imports them once.
     from app.kinds import noop, resume  # noqa: F401  (they register themselves)
