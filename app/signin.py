@@ -176,12 +176,24 @@ def authenticate(email: str, password: str, client_ip: str) -> User:
     return user
 
 
-def session_user(user_id: object) -> User | None:
-    """The active user a session points at, loaded fresh; None if gone or deactivated."""
+def password_stamp(user: User) -> str:
+    """What a session keeps of the password it was opened with: when it was set."""
+    return user.password_changed_at.isoformat()
+
+
+_ANY_PASSWORD = object()
+
+
+def session_user(user_id: object, stamp: object = _ANY_PASSWORD) -> User | None:
+    """The active user a session points at, loaded fresh; None if gone or deactivated,
+    or (given the session's `stamp`) if the password changed since the session opened:
+    a password reset signs out every session opened with the old one."""
     if isinstance(user_id, bool) or not isinstance(user_id, int):
         return None
     with session_scope() as session:
         user = session.get(User, user_id)
     if user is None or not user.active:
+        return None
+    if stamp is not _ANY_PASSWORD and stamp != password_stamp(user):
         return None
     return user

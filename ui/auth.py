@@ -1,10 +1,11 @@
 """Sessions: who is signed in, the one access check for every request, sign in and out.
 
 The session cookie (signed with STORAGE_SECRET by NiceGUI's session middleware) keys
-`app.storage.user`, which holds only the user's id. The user is loaded from the database
-on every request and every action, so a deactivated account is signed out at its next
-click. Access is checked three times: here in a middleware with an explicit set of public
-routes, again in each page builder (`page_user`), and by the services for every action.
+`app.storage.user`, which holds only the user's id and when their password was set. The
+user is loaded from the database on every request and every action, so a deactivated
+account, or a session opened before a password reset, is signed out at its next click.
+Access is checked three times: here in a middleware with an explicit set of public routes,
+again in each page builder (`page_user`), and by the services for every action.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from nicegui import app as web
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from app.models import User
-from app.signin import session_user
+from app.signin import password_stamp, session_user
 
 SESSION_KEY = "user_id"
+STAMP_KEY = "password_stamp"
 SIGNIN_PATH = "/signin"
 # Everything else needs a session. NiceGUI's own routes (/_nicegui/...: scripts, styles,
 # the upload endpoints of elements on already-authorised pages) are public by nature.
@@ -55,7 +57,7 @@ def current_user() -> User | None:
     user_id = storage.get(SESSION_KEY)
     if user_id is None:
         return None
-    user = session_user(user_id)
+    user = session_user(user_id, storage.get(STAMP_KEY))
     if user is None:
         storage.clear()
     return user
@@ -65,6 +67,7 @@ def sign_in(user: User) -> None:
     storage = web.storage.user
     storage.clear()
     storage[SESSION_KEY] = user.id
+    storage[STAMP_KEY] = password_stamp(user)
 
 
 def sign_out() -> None:

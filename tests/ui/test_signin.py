@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import signin
+from app import signin, users
 from app.db import session_scope
 from app.errors import PermissionDenied
 from app.models import User as Account
@@ -46,12 +46,13 @@ async def test_sign_in_goes_where_the_visitor_was_headed_and_sign_out_ends_it(us
     assert user.back_history[-1] == "/new"
     await user.should_see("New screening")
     await user.should_see("The opening")
-    # Only the id is kept in the session storage
+    # Only the id and when the password was set are kept in the session storage
     from nicegui import app as nicegui_app
 
     with user:
         stored = dict(nicegui_app.storage.user)
-    assert stored == {"user_id": account.id}
+    assert stored == {"user_id": account.id,
+                      "password_stamp": account.password_changed_at.isoformat()}
     # Signing out from the account menu
     user.find(marker="sign-out").click()
     await user.should_see("Sign in to Shortlist")
@@ -100,6 +101,22 @@ async def test_a_deactivated_user_is_signed_out_at_the_next_request(user, web):
     await sign_in(user, account.email, PASSWORD, expect_success=False)
     await user.should_see("This account is deactivated. Ask your administrator to turn it"
                           " back on.")
+
+
+@pytest.mark.anyio
+async def test_a_password_reset_signs_out_sessions_opened_with_the_old_one(user, web):
+    account = make_account()
+    admin = make_account(role="admin")
+    await sign_in(user, account.email, PASSWORD)
+    await user.should_see("My screenings")
+    new_password = users.reset_password(admin, account.id)
+    await user.open("/new")
+    await user.should_see("Sign in to Shortlist")
+    await sign_in(user, account.email, PASSWORD, expect_success=False)
+    await user.should_see(WRONG)
+    await sign_in(user, account.email, new_password)
+    await user.open("/new")
+    await user.should_not_see("Sign in to Shortlist")
 
 
 # --- The rules, directly -----------------------------------------------------------------
@@ -164,3 +181,14 @@ def test_deactivated_account_is_refused_only_with_the_right_password(web):
         signin.authenticate(account.email, PASSWORD, "10.0.0.1")
     assert signin.session_user(account.id) is None
     assert signin.session_user("1") is None and signin.session_user(True) is None
+
+
+def test_a_session_is_valid_only_with_the_stamp_of_the_current_password(web):
+    account = make_account()
+    stamp = signin.password_stamp(account)
+    assert signin.session_user(account.id, stamp).id == account.id
+    users.reset_password(make_account(role="admin"), account.id)
+    assert signin.session_user(account.id, stamp) is None
+    assert signin.session_user(account.id, None) is None  # a session from before stamps
+    fresh = signin.session_user(account.id)
+    assert signin.session_user(account.id, signin.password_stamp(fresh)).id == account.id
