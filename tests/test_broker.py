@@ -98,3 +98,22 @@ def test_rediss_with_a_self_signed_certificate_can_skip_verification(monkeypatch
     monkeypatch.setenv("REDIS_TLS_VERIFY", "true")
     kwargs = build_client(Settings()).connection_pool.connection_kwargs
     assert kwargs.get("ssl_cert_reqs", "required") in ("required", ssl.CERT_REQUIRED)
+
+
+def test_a_full_prefetch_is_looked_at_again_soon_an_empty_queue_backs_off(monkeypatch):
+    monkeypatch.setattr("app.redis_client._fake_server", fakeredis.FakeServer())
+    broker = build_broker(Settings())
+    consumer = broker.consume("critical", prefetch=2, timeout=1000)
+    fetches: list[int] = []
+    monkeypatch.setattr(broker, "do_fetch", lambda queue, n: fetches.append(n) or [])
+    # The worker holds both messages it may prefetch: no fetch, no growing backoff.
+    consumer.queued_message_ids.update({"a", "b"})
+    for _ in range(4):
+        assert next(consumer) is None
+        assert consumer.misses == 0  # Dramatiq's own is 4 here: sleeping 40-80 ms
+    assert fetches == []
+    # Room again and the queue is empty: it fetches, and backs off as Dramatiq does.
+    consumer.queued_message_ids.clear()
+    assert next(consumer) is None and next(consumer) is None
+    assert fetches == [2, 2]
+    assert consumer.misses == 2
