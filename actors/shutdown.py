@@ -4,9 +4,9 @@ SIGTERM.
 Endings of items are written behind (app.writebehind). On a clean stop (SIGTERM, a
 deploy) Dramatiq stops the worker threads and then emits after_worker_shutdown: that
 flushes. Dramatiq's worker processes leave through multiprocessing, which skips atexit
-handlers, and a second SIGTERM (a signal to the whole process group reaches a worker
-process twice) makes dramatiq exit before after_worker_shutdown: a multiprocessing
-finalizer, which runs on that way out too, flushes then.
+handlers, and a deliberate second SIGTERM ("kill now") makes dramatiq exit before
+after_worker_shutdown: a multiprocessing finalizer, which runs on that way out too,
+flushes then.
 
 A SIGTERM sent to the whole process group (`kill -TERM -PGID`, a Heroku-style host, a
 supervisor stopping a process group) reaches a worker process twice: once itself, once
@@ -45,7 +45,6 @@ def ignore_duplicate_sigterm(handler: Callable, window_s: float = DUPLICATE_SIGT
         first[:] = [now]
         handler(signum, frame)
 
-    on_sigterm.wrapped = handler
     return on_sigterm
 
 

@@ -122,18 +122,16 @@ class _Send:
 def _send_group(requests: Sequence[_Send]) -> list[int]:
     """Released items of many groups, one pipeline per lane; the items of a send that
     fails go back to pending (as send_or_unqueue)."""
-    sent: dict[int, int] = {}
+    refused: set[str] = set()
     for lane in {r.lane for r in requests}:
         of_lane = [r for r in requests if r.lane == lane]
         try:
             dispatch.send_items(lane, [i for r in of_lane for i in r.item_ids])
         except Exception as exc:  # noqa: BLE001  (redis down, connection reset, ...)
+            refused.add(lane)
             for r in of_lane:
                 _unqueue(r.batch_id, r.item_ids, exc)
-                sent[id(r)] = 0
-        else:
-            sent.update((id(r), len(r.item_ids)) for r in of_lane)
-    return [sent[id(r)] for r in requests]
+    return [0 if r.lane in refused else len(r.item_ids) for r in requests]
 
 
 # One statement stream per process (app.writebehind): its flusher thread runs a group at
