@@ -11,6 +11,7 @@ import dramatiq
 import redis.exceptions
 import sqlalchemy.exc
 
+from actors import claim_ahead
 from actors.shutdown import FlushEndings
 from app import finalize, processing
 from app.dispatch import FINALIZE_ACTOR, LANE_PRIORITY, item_actor_name
@@ -48,6 +49,7 @@ def declare_actors(broker: dramatiq.Broker, settings: Settings) -> dict[str, dra
     )
     if not any(isinstance(m, FlushEndings) for m in broker.middleware):
         broker.add_middleware(FlushEndings())
+    claim_ahead.install(broker)
     actors = {}
     for lane in LANES:
         name = item_actor_name(lane)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import dramatiq
+from dramatiq.broker import MessageProxy
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.middleware import Retries
 
@@ -38,10 +40,26 @@ class LaneConsumer(_RedisConsumer):
             self.misses = 0
             time.sleep(FULL_POLL_S)
             return None
-        return super().__next__()
+        message = super().__next__()
+        if message is not None and self.broker.on_fetch is not None:
+            self.broker.on_fetch(message)
+        return message
+
+    def requeue(self, messages):
+        messages = list(messages)
+        if self.broker.on_requeue is not None:
+            self.broker.on_requeue(messages)
+        super().requeue(messages)
 
 
 class LaneBroker(RedisBroker):
+    """Its consumers tell `on_fetch` of each message fetched and `on_requeue` of the
+    messages a stopping worker puts back unprocessed, before they are put back
+    (actors.claim_ahead)."""
+
+    on_fetch: Callable[[MessageProxy], None] | None = None
+    on_requeue: Callable[[list[MessageProxy]], None] | None = None
+
     @property
     def consumer_class(self):
         return LaneConsumer

@@ -322,6 +322,21 @@ def claim(conn: Connection, item_id: int, worker: str, now: datetime, lease: tim
     return Claimed(*row), from_queued
 
 
+def renew_lease(conn: Connection, item_id: int, attempts: int, now: datetime,
+                lease: timedelta) -> bool:
+    """Restart the lease of an item claimed a while before its thread started it (app.
+    processing.claim_ahead), fenced by the attempt number; False if it is no longer this
+    attempt's (the lease expired and another worker took the item over)."""
+    row = conn.execute(
+        update(item_t)
+        .where(item_t.c.id == item_id, item_t.c.status == ItemStatus.running.value,
+               item_t.c.attempts == attempts)
+        .values(started_at=now, lease_expires_at=now + lease)
+        .returning(item_t.c.id)
+    ).first()
+    return row is not None
+
+
 @lru_cache(maxsize=4)
 def _end_attempt_statement(retry: bool, expired_only: bool):
     ts = item_t.c.finished_at.type

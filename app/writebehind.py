@@ -32,6 +32,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Generic, TypeVar
 
 import sqlalchemy.exc
@@ -41,15 +42,6 @@ Req = TypeVar("Req")
 Res = TypeVar("Res")
 
 RETRY_BACKOFF_S = (0.1, 0.5, 1.0, 2.0, 5.0)
-
-
-class _Waiter:
-    __slots__ = ("done", "result", "error")
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.result: object = None
-        self.error: BaseException | None = None
 
 
 class WriteBehind(Generic[Req, Res]):
@@ -62,7 +54,7 @@ class WriteBehind(Generic[Req, Res]):
         self._max_group = max_group
         self._max_waiting = max_waiting
         self._cond = threading.Condition()
-        self._waiting: list[tuple[Req, _Waiter | None]] = []
+        self._waiting: list[tuple[Req, Future | None]] = []
         self._in_flight = 0
         self._thread: threading.Thread | None = None
         self._pid = 0
@@ -77,14 +69,16 @@ class WriteBehind(Generic[Req, Res]):
 
     def call(self, request: Req) -> Res:
         """Persist `request` with the next group and return its result (or raise)."""
-        waiter = _Waiter()
-        self._enqueue(request, waiter)
-        waiter.done.wait()
-        if waiter.error is not None:
-            raise waiter.error
-        return waiter.result  # type: ignore[return-value]
+        return self.call_soon(request).result()
 
-    def _enqueue(self, request: Req, waiter: _Waiter | None) -> None:
+    def call_soon(self, request: Req) -> Future[Res]:
+        """Queue `request` with the next group; its result (or error) arrives in the
+        future, which the caller may collect later (a claim made ahead of its item)."""
+        future: Future[Res] = Future()
+        self._enqueue(request, future)
+        return future
+
+    def _enqueue(self, request: Req, waiter: Future | None) -> None:
         with self._cond:
             while len(self._waiting) >= self._max_waiting and waiter is None:
                 self._cond.wait()
@@ -134,19 +128,17 @@ class WriteBehind(Generic[Req, Res]):
                     self.requests += len(group)
                     self._cond.notify_all()
 
-    def _flush(self, group: list[tuple[Req, _Waiter | None]]) -> None:
+    def _flush(self, group: list[tuple[Req, Future | None]]) -> None:
         try:
             results = self._persist([request for request, _ in group])
         except BaseException as exc:  # noqa: BLE001  (waiting callers re-raise it)
             for _, waiter in group:
                 if waiter is not None:
-                    waiter.error = exc
-                    waiter.done.set()
+                    waiter.set_exception(exc)
             return
         for (_, waiter), result in zip(group, results):
             if waiter is not None:
-                waiter.result = result
-                waiter.done.set()
+                waiter.set_result(result)
                 continue
             try:
                 self._on_result(result)

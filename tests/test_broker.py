@@ -117,3 +117,21 @@ def test_a_full_prefetch_is_looked_at_again_soon_an_empty_queue_backs_off(monkey
     assert next(consumer) is None and next(consumer) is None
     assert fetches == [2, 2]
     assert consumer.misses == 2
+
+
+def test_a_lane_consumer_reports_what_it_fetches_and_what_goes_back_before_it_does(
+        monkeypatch):
+    monkeypatch.setattr("app.redis_client._fake_server", fakeredis.FakeServer())
+    broker = build_broker(Settings())
+    fetched, requeued = [], []
+    broker.on_fetch = lambda message: fetched.append(message.args)
+    broker.on_requeue = lambda messages: requeued.append(
+        ([m.args for m in messages], broker.client.llen(f"{broker.namespace}:normal")))
+    broker.enqueue(dramatiq.Message(queue_name="normal", actor_name="a", args=(1,),
+                                    kwargs={}, options={}))
+    consumer = broker.consume("normal", prefetch=2, timeout=100)
+    message = next(consumer)
+    assert message.args == (1,) and fetched == [(1,)]
+    consumer.requeue([message])
+    assert requeued == [([(1,)], 0)]  # told while the message was still out of the queue
+    assert broker.client.llen(f"{broker.namespace}:normal") == 1

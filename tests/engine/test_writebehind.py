@@ -43,6 +43,20 @@ def test_a_caller_that_waits_gets_its_result_and_skips_on_result():
     assert completed == [2]
 
 
+def test_a_call_made_soon_is_collected_later_with_its_result_or_error():
+    def flush_group(requests):
+        if "bad" in requests:
+            raise ValueError("a bad group")
+        return [r.upper() for r in requests]
+
+    behind = WriteBehind(flush_group, lambda r: None, name="test-soon")
+    soon = behind.call_soon("claim")
+    assert soon.result(timeout=5) == "CLAIM"
+    failing = behind.call_soon("bad")
+    with pytest.raises(ValueError, match="a bad group"):
+        failing.result(timeout=5)
+
+
 def test_submitters_block_while_too_many_endings_wait():
     # Given a flusher stuck on a slow database with one group in flight
     entered, release = threading.Event(), threading.Event()
