@@ -1,7 +1,8 @@
 """Persist what the flusher still holds before a worker process exits; one stop is one
 SIGTERM.
 
-Endings of items are written behind (app.writebehind). On a clean stop (SIGTERM, a
+Endings of items are written behind (app.writebehind), and acks are sent in bulk
+(app.broker.LaneConsumer.ack). On a clean stop (SIGTERM, a
 deploy) Dramatiq stops the worker threads and then emits after_worker_shutdown: that
 flushes. Dramatiq's worker processes leave through multiprocessing, which skips atexit
 handlers, and a deliberate second SIGTERM ("kill now") makes dramatiq exit before
@@ -28,6 +29,7 @@ from collections.abc import Callable
 from dramatiq.middleware import Middleware
 
 from app import processing
+from app.broker import LaneBroker
 
 EXIT_FLUSH_S = 5.0
 DUPLICATE_SIGTERM_S = 2.0
@@ -65,8 +67,14 @@ class FlushEndings(Middleware):
         _guard_dramatiq_sigterm()
         if self._finalizer_pid != os.getpid():
             self._finalizer_pid = os.getpid()
-            multiprocessing.util.Finalize(None, processing.flush_endings,
-                                          args=(EXIT_FLUSH_S,), exitpriority=10)
+            multiprocessing.util.Finalize(None, _flush, args=(broker, EXIT_FLUSH_S),
+                                          exitpriority=10)
 
     def after_worker_shutdown(self, broker, worker) -> None:
-        processing.flush_endings()
+        _flush(broker)
+
+
+def _flush(broker, timeout_s: float = 30.0) -> None:
+    processing.flush_endings(timeout_s)
+    if isinstance(broker, LaneBroker):
+        broker.flush_acks(timeout_s)

@@ -38,6 +38,8 @@ from app.settings import get_settings
 
 BENCH_USER = "bench@localhost.localdomain"
 RAW_QUEUE = "bench"
+# Set to "shortlist" for the bare actor on Shortlist's broker (actors/bench_raw.py).
+RAW_CONSUMER_ENV = "SHORTLIST_BENCH_RAW_CONSUMER"
 WORKER_TIMEOUT_MS = "100"
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,12 +53,16 @@ class Result:
     mode: str
     raw_seconds: float = 0.0
     raw_per_s: float = 0.0
+    # The bare actor on Shortlist's own broker, whose consumer sends acks in bulk: what
+    # the bookkeeping costs, without what that consumer saves (not measured embedded).
+    raw_shortlist_consumer_per_s: float | None = None
     submit_seconds: float = 0.0
     submit_per_s: float = 0.0
     first_done_seconds: float = 0.0
     all_done_seconds: float = 0.0
     end_to_end_per_s: float = 0.0
     ratio_to_raw: float = 0.0
+    ratio_to_raw_shortlist_consumer: float | None = None
     event_delay_p50_ms: float | None = None
     event_delay_p95_ms: float | None = None
     peak_worker_rss_mb: float | None = None
@@ -151,11 +157,12 @@ def _drained(queue: str) -> bool:
     return all(client.scard(key) == 0 for key in client.scan_iter(f"{ns}:__acks__.*.{queue}"))
 
 
-def measure_raw(result: Result, embedded: bool) -> None:
+def measure_raw(result: Result, embedded: bool, shortlist_consumer: bool = False) -> None:
     broker = get_broker()
     broker.declare_queue(RAW_QUEUE)
     broker.flush(RAW_QUEUE)
-    fleet = Fleet("actors.bench_raw", result.processes, result.threads, [RAW_QUEUE], embedded)
+    fleet = Fleet("actors.bench_raw", result.processes, result.threads, [RAW_QUEUE], embedded,
+                  env={RAW_CONSUMER_ENV: "shortlist"} if shortlist_consumer else None)
     if embedded:
         import actors.bench_raw  # noqa: F401  (declares the bare actor on this broker)
     fleet.start()
@@ -164,10 +171,14 @@ def measure_raw(result: Result, embedded: bool) -> None:
         dispatch.send_many(RAW_QUEUE, "bench_noop", [(n,) for n in range(result.items)])
         while not _drained(RAW_QUEUE):
             time.sleep(0.01)
-        result.raw_seconds = time.monotonic() - started
+        seconds = time.monotonic() - started
     finally:
         fleet.stop()
-    result.raw_per_s = result.items / result.raw_seconds
+    if shortlist_consumer:
+        result.raw_shortlist_consumer_per_s = result.items / seconds
+    else:
+        result.raw_seconds = seconds
+        result.raw_per_s = result.items / seconds
 
 
 def _bench_user():
@@ -243,6 +254,9 @@ def measure_shortlist(result: Result, embedded: bool, sleep_ms: int) -> None:
         listener.stop()
     result.end_to_end_per_s = result.items / result.all_done_seconds
     result.ratio_to_raw = result.end_to_end_per_s / result.raw_per_s
+    if result.raw_shortlist_consumer_per_s:
+        result.ratio_to_raw_shortlist_consumer = (result.end_to_end_per_s
+                                                  / result.raw_shortlist_consumer_per_s)
     if delays:
         result.event_delay_p50_ms = statistics.median(delays)
         result.event_delay_p95_ms = statistics.quantiles(delays, n=20)[-1] \
@@ -269,6 +283,8 @@ def run(items: int, processes: int, threads: int, kind: str = "noop",
         result = Result(items=items, processes=1 if embedded else processes, threads=threads,
                         kind=kind, mode="embedded" if embedded else "redis")
         measure_raw(result, embedded)
+        if not embedded:
+            measure_raw(result, embedded, shortlist_consumer=True)
         measure_shortlist(result, embedded, sleep_ms)
         results.append(result)
     ratios = [r.ratio_to_raw for r in results]
@@ -283,6 +299,8 @@ def render(result: Result) -> str:
 
     rows = [
         ("raw Dramatiq (no-op actor)", f"{result.raw_per_s:,.0f} msg/s"),
+        ("  the same on Shortlist's consumer", "n/a" if not result.raw_shortlist_consumer_per_s
+         else f"{result.raw_shortlist_consumer_per_s:,.0f} msg/s"),
         ("submission (database + dispatch)",
          f"{result.submit_seconds:.3f} s = {result.submit_per_s:,.0f} items/s"),
         ("time to first item done", f"{result.first_done_seconds:.3f} s"),
@@ -292,6 +310,9 @@ def render(result: Result) -> str:
          + (f" (median of {len(result.round_ratios)} rounds: "
             + ", ".join(f"{r:.2f}" for r in result.round_ratios) + ")"
             if len(result.round_ratios) > 1 else "")),
+        ("ratio to the no-op actor on Shortlist's consumer",
+         "n/a" if result.ratio_to_raw_shortlist_consumer is None
+         else f"{result.ratio_to_raw_shortlist_consumer:.2f}"),
         ("event delay p50 / p95",
          f"{ms(result.event_delay_p50_ms)} / {ms(result.event_delay_p95_ms)}"),
         ("peak worker RSS", "n/a" if result.peak_worker_rss_mb is None

@@ -207,22 +207,27 @@ _ENDING_COLUMNS = (
 
 def _claims(now):
     """Two guarded updates, one per state an item may be claimed from; only those from
-    `queued` move counters (a lease taken over was counted as running already)."""
+    `queued` move counters (a lease taken over was counted as running already). A claim
+    made ahead of its item's start takes only an item never tried before
+    (app.processing.claim_ahead)."""
     ts = item_t.c.started_at.type
-    requested = func.unnest(bindparam("item_ids", type_=ARRAY(BigInteger))).table_valued(
-        "id").render_derived(name="requested")
+    requested = func.unnest(bindparam("item_ids", type_=ARRAY(BigInteger)),
+                            bindparam("ahead", type_=ARRAY(Boolean))).table_valued(
+        "id", "ahead").render_derived(name="requested")
+    allowed = or_(~requested.c.ahead, item_t.c.attempts == 0)
     values = dict(status=RUNNING, attempts=item_t.c.attempts + 1, started_at=now,
                   lease_expires_at=bindparam("p_lease_expires_at", type_=ts),
                   worker=bindparam("p_worker", type_=String))
     from_queued = (
-        update(item_t).where(item_t.c.id == requested.c.id, item_t.c.status == QUEUED)
+        update(item_t).where(item_t.c.id == requested.c.id, item_t.c.status == QUEUED,
+                             allowed)
         .values(**values).returning(*_ITEM_RETURNING).cte("from_queued")
     )
     taken_over = (
         update(item_t)
         .where(item_t.c.id == requested.c.id, item_t.c.status == RUNNING,
                item_t.c.lease_expires_at < now,
-               item_t.c.attempts < bindparam("max_attempts", type_=Integer))
+               item_t.c.attempts < bindparam("max_attempts", type_=Integer), allowed)
         .values(**values).returning(*_ITEM_RETURNING).cte("taken_over")
     )
     claimed = (select(from_queued.c.batch_id, func.count().label("claimed"))
@@ -384,6 +389,7 @@ ClaimResult = tuple[Claimed, bool, BatchState]
 
 def run_group(conn: psycopg.Connection, claims: Sequence[int], endings: Sequence[Ending], *,
               now: datetime, worker: str, lease: timedelta, max_attempts: int,
+              ahead: frozenset[int] = frozenset(),
               ) -> tuple[list[ClaimResult | None], list[Persisted | None]]:
     """Claim `claims` (queued -> running, or an expired lease taken over) and persist
     `endings` (running -> done | failed | cancelled | queued, fenced by the attempt), in
@@ -393,6 +399,7 @@ def run_group(conn: psycopg.Connection, claims: Sequence[int], endings: Sequence
     its batch after the statement; None where the message must be skipped. One result
     per ending: its batch after the statement and, for the first ending of each batch,
     the items released; None where the fence refused it. An id given twice counts once.
+    Claims of ids in `ahead` take only items never tried before.
     """
     unique: dict[int, Ending] = {}
     for ending in endings:
@@ -408,8 +415,9 @@ def run_group(conn: psycopg.Connection, claims: Sequence[int], endings: Sequence
         "e_refund": [int(e.outcome.refund) for e in ordered],
         "e_expired_only": [e.expired_only for e in ordered],
     }
+    claim_ids = sorted(set(claims))
     rows = _compiled(_group_statement).run(conn, {
-        "item_ids": sorted(set(claims)), **fields, "now": now,
+        "item_ids": claim_ids, "ahead": [i in ahead for i in claim_ids], **fields, "now": now,
         "p_lease_expires_at": now + lease, "p_worker": worker,
         "max_attempts": max_attempts, **counter_params(now),
     })

@@ -285,9 +285,11 @@ def unqueue(conn: Connection, item_ids: Sequence[int]) -> int:
 
 
 @lru_cache(maxsize=2)
-def _claim_statement(expired: bool):
+def _claim_statement(expired: bool, first_attempt_only: bool = False):
     ts = item_t.c.started_at.type
     conditions = [item_t.c.id == bindparam("item_id", type_=item_t.c.id.type)]
+    if first_attempt_only:
+        conditions.append(item_t.c.attempts == 0)
     if expired:
         conditions += [item_t.c.status == ItemStatus.running.value,
                        item_t.c.lease_expires_at < bindparam("now", type_=ts),
@@ -304,19 +306,22 @@ def _claim_statement(expired: bool):
 
 
 def claim(conn: Connection, item_id: int, worker: str, now: datetime, lease: timedelta,
-          max_attempts: int) -> tuple[Claimed, bool] | None:
+          max_attempts: int, *, first_attempt_only: bool = False,
+          ) -> tuple[Claimed, bool] | None:
     """queued -> running, or re-claim a running item whose lease expired.
 
     Returns the claimed item and whether it came from `queued` (the counters move only
     then), or None when this message must be skipped: the item is done, cancelled,
-    held by a live lease, or out of attempts (the lease sweep fails it).
+    held by a live lease, or out of attempts (the lease sweep fails it). With
+    `first_attempt_only` (a claim made ahead of the item's start) also None for an item
+    that was tried before (app.processing.claim_ahead).
     """
     params = {"item_id": item_id, "now": now, "p_lease_expires_at": now + lease,
               "p_worker": worker, "max_attempts": max_attempts}
-    row = conn.execute(_claim_statement(False), params).first()
+    row = conn.execute(_claim_statement(False, first_attempt_only), params).first()
     from_queued = row is not None
     if row is None:
-        row = conn.execute(_claim_statement(True), params).first()
+        row = conn.execute(_claim_statement(True, first_attempt_only), params).first()
     if row is None:
         return None
     return Claimed(*row), from_queued

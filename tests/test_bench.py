@@ -42,6 +42,8 @@ def test_bench_embedded(tmp_path):
     assert result["raw_per_s"] > 0 and result["end_to_end_per_s"] > 0
     assert 0 < result["submit_seconds"] < result["all_done_seconds"]
     assert result["round_ratios"] == [result["ratio_to_raw"]]
+    # One process: no second baseline on Shortlist's consumer.
+    assert result["raw_shortlist_consumer_per_s"] is None
 
 
 @pytest.mark.integration
@@ -54,6 +56,9 @@ def test_bench_with_real_worker_processes(pg_url, real_redis_url):
     assert (result["mode"], result["processes"], result["threads"]) == ("redis", 2, 4)
     assert len(result["round_ratios"]) == 2
     assert result["ratio_to_raw"] in result["round_ratios"]
+    assert result["raw_shortlist_consumer_per_s"] > 0
+    assert result["ratio_to_raw_shortlist_consumer"] == pytest.approx(
+        result["end_to_end_per_s"] / result["raw_shortlist_consumer_per_s"])
     assert 0 < result["db_round_trips_per_item"] <= 4
     assert result["peak_worker_rss_mb"] > 0
     assert result["event_delay_p95_ms"] is not None

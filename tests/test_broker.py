@@ -5,6 +5,7 @@ import time
 import dramatiq
 import fakeredis
 import pytest
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Retries
 
@@ -135,3 +136,66 @@ def test_a_lane_consumer_reports_what_it_fetches_and_what_goes_back_before_it_do
     consumer.requeue([message])
     assert requeued == [([(1,)], 0)]  # told while the message was still out of the queue
     assert broker.client.llen(f"{broker.namespace}:normal") == 1
+
+
+@pytest.fixture(params=["fakeredis", pytest.param("redis", marks=pytest.mark.integration)])
+def lane_broker(request, monkeypatch):
+    if request.param == "redis":
+        monkeypatch.setenv("REDIS_URL", request.getfixturevalue("real_redis_url"))
+    else:
+        monkeypatch.setattr("app.redis_client._fake_server", fakeredis.FakeServer())
+    return build_broker(Settings())
+
+
+def test_acks_go_to_redis_in_bulk_and_take_only_this_workers_messages(lane_broker):
+    broker, ns = lane_broker, lane_broker.namespace
+    client = broker.client
+    for n in range(4):
+        broker.enqueue(dramatiq.Message(queue_name="normal", actor_name="a", args=(n,),
+                                        kwargs={}, options={}))
+    consumer = broker.consume("normal", prefetch=4, timeout=100)
+    messages = [next(consumer) for _ in range(4)]
+    acks_key = f"{ns}:__acks__.{broker.broker_id}.normal"
+    assert client.scard(acks_key) == 4 and client.hlen(f"{ns}:normal.msgs") == 4
+    # The last one was found on a dead worker's list meanwhile and handed to another
+    # worker (maintenance): this worker's ack must not delete it.
+    client.srem(acks_key, messages[3].options["redis_message_id"])
+    calls: list[int] = []
+    send = broker._ack_many
+    broker._ack_many = lambda keys, args: calls.append(len(args) - 2) or send(keys=keys,
+                                                                            args=args)
+    client.delete(f"{ns}:__heartbeats__")
+    for message in messages:
+        consumer.ack(message)
+    assert consumer.outstanding_message_count == 0  # room to prefetch again at once
+    assert broker.flush_acks(10)
+    assert sum(calls) == 4 and len(calls) < 4  # in bulk, not one call per message
+    assert client.scard(acks_key) == 0
+    remaining = client.hkeys(f"{ns}:normal.msgs")
+    assert [k.decode() for k in remaining] == [messages[3].options["redis_message_id"]]
+    # Like each call of the broker's script, a bulk ack beats this worker's heartbeat.
+    assert client.zscore(f"{ns}:__heartbeats__", broker.broker_id) is not None
+
+
+def test_acks_held_up_by_a_redis_outage_are_sent_when_it_is_back(lane_broker, monkeypatch):
+    monkeypatch.setattr("app.writebehind.RETRY_BACKOFF_S", (0.01, 0.01, 0.01))
+    broker, ns = lane_broker, lane_broker.namespace
+    broker.enqueue(dramatiq.Message(queue_name="normal", actor_name="a", args=(1,),
+                                    kwargs={}, options={}))
+    consumer = broker.consume("normal", prefetch=1, timeout=100)
+    message = next(consumer)
+    failures = [2]
+    send = broker._ack_many
+
+    def flaky(keys, args):
+        if failures[0]:
+            failures[0] -= 1
+            raise redis.ConnectionError("Redis is restarting")
+        return send(keys=keys, args=args)
+
+    broker._ack_many = flaky
+    consumer.ack(message)
+    assert broker.flush_acks(10)
+    assert failures == [0]
+    assert broker.client.hlen(f"{ns}:normal.msgs") == 0
+    assert broker.client.scard(f"{ns}:__acks__.{broker.broker_id}.normal") == 0

@@ -66,6 +66,25 @@ def test_the_thread_takes_the_claim_made_at_fetch(stack):
     assert assert_counters_match_items(batch.id)["done"] == 1
 
 
+def test_an_item_tried_before_is_claimed_by_its_thread_not_ahead(stack):
+    """A worker killed holding items it claimed ahead spends an attempt of each; once
+    tried, an item is claimed only when a thread starts it, so an innocent item fetched
+    beside a poison file is not blamed again at each of its crashes."""
+    batch, item_id = _one_item()
+    _queue(item_id)
+    with get_engine().begin() as conn:  # the lease sweep put it back after a crash
+        conn.execute(update(item_t).where(item_t.c.id == item_id).values(attempts=1))
+    processing.claim_ahead(item_id)
+    assert processing.flush_endings(10)
+    assert (_item(item_id).status, _item(item_id).attempts) == ("queued", 1)
+    assert assert_counters_match_items(batch.id)["queued"] == 1
+
+    assert processing.process_item(item_id) == "done"  # its thread claims it
+    assert processing._ahead == {}
+    assert (_item(item_id).status, _item(item_id).attempts) == ("done", 2)
+    assert assert_counters_match_items(batch.id)["done"] == 1
+
+
 def test_an_unstarted_claim_is_handed_back_with_its_attempt_refunded(stack):
     batch, item_id = _one_item()
     _queue(item_id)

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from app import batches, leases, processing
 from app.db import get_engine
 from app.models import Item, utcnow
+from app.settings import LANES
 from tests.chaos.fleet import children
 from tests.conftest import REPO, subprocess_env, wait_until
 from tests.engine.helpers import (
@@ -215,3 +216,9 @@ def test_sigterm_hands_running_items_back_at_once(pg_stack):
     assert final.status == "done"
     assert assert_counters_match_items(batch.id)["done"] == 40
     assert all(i.attempts == 1 for i in items(batch.id)), "a hand-back spends no attempt"
+    # Both workers sent their acks (in bulk, a moment late) before they stopped: no
+    # message is left unacknowledged or stored in Redis.
+    client, ns = stack.broker.client, stack.settings.redis_namespace
+    assert [k for k in client.scan_iter(f"{ns}:__acks__.*") if client.scard(k)] == []
+    assert {lane: client.hlen(f"{ns}:{lane}.msgs") for lane in LANES} == dict.fromkeys(
+        LANES, 0)

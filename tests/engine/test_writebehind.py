@@ -105,6 +105,18 @@ def test_a_database_outage_is_retried_and_nothing_is_lost(monkeypatch):
     assert completed == [7] and failures == [0]
 
 
+def test_a_lingering_flusher_takes_what_came_meanwhile_in_one_group():
+    groups: list[list[int]] = []
+    behind = WriteBehind(lambda rs: groups.append(list(rs)) or list(rs), lambda _: None,
+                         name="test-linger", linger_s=0.5)
+    behind.submit(1)
+    time.sleep(0.1)  # without the linger, 1 would be flushed alone by now
+    behind.submit(2)
+    behind.submit(3)
+    assert behind.flush(5)
+    assert groups == [[1, 2, 3]]
+
+
 def test_a_bug_in_a_group_is_logged_and_the_flusher_goes_on(caplog):
     completed: list[int] = []
 
