@@ -43,7 +43,9 @@ def test_sigkill_one_of_two_workers_every_few_seconds(pg_stack):
     scheduler = SchedulerProcess(env)
     dynos = [Dyno(env).start(), Dyno(env).start()]
     try:
-        batch = submit_noop(make_user(), 2000, sleep_ms=10)
+        # 40 ms an item: at least 10 s of work for the 8 threads, time for several kills
+        # (at 10 ms the batch finished before the second).
+        batch = submit_noop(make_user(), 2000, sleep_ms=40)
         kills = 0
         while load(batch.id).n_done < 1600 and kills < 6:
             time.sleep(3)
