@@ -424,14 +424,20 @@ def run_group(conn: psycopg.Connection, claims: Sequence[int], endings: Sequence
     claimed = {row["id"]: row for row in rows if row["row"] == "claim"}
     params = _params_of(conn, {row["batch_id"] for row in claimed.values()}) if claimed else {}
     claim_results: list[ClaimResult | None] = []
+    # The claims of one batch in a group carry the same state: built once (it is frozen).
+    states: dict[Any, BatchState] = {}
     for item_id in claims:
         row = claimed.pop(item_id, None)
         if row is None:
             claim_results.append(None)
             continue
         item = Claimed(*(row[c.name] for c in _ITEM_RETURNING))
-        state = BatchState(**{c.name: row[f"b_{c.name}"] for c in _STATE_COLUMNS},
-                           params=params[item.batch_id])
+        key = (item.batch_id, row["counted"])
+        state = states.get(key)
+        if state is None:
+            state = states[key] = BatchState(
+                **{c.name: row[f"b_{c.name}"] for c in _STATE_COLUMNS},
+                params=params[item.batch_id])
         claim_results.append((item, row["counted"], state))
     ended: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -445,8 +451,10 @@ def run_group(conn: psycopg.Connection, claims: Sequence[int], endings: Sequence
         if row is None:
             ending_results.append(None)
             continue
-        state = BatchState(**{c.name: row[f"b_{c.name}"] for c in _STATE_COLUMNS},
-                           params={})
+        state = states.get(row["b_id"])
+        if state is None:  # one row per batch whose items ended
+            state = states[row["b_id"]] = BatchState(
+                **{c.name: row[f"b_{c.name}"] for c in _STATE_COLUMNS}, params={})
         first = state.id not in announced
         announced.add(state.id)
         ending_results.append(Persisted(
