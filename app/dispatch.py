@@ -47,11 +47,10 @@ def send_many(queue: str, actor_name: str, args_list: list[tuple]) -> int:
     What the broker's enqueue script does for one message (the message in the queue's
     hash, its id at the end of the queue's list, the sender's heartbeat), done for many
     at once: one HSET, one RPUSH and one ZADD per thousand messages instead of a script
-    call each. The script costs
-    Redis and the sender far more per message (on the bench the worker's sender thread
-    spent most of its time encoding and parsing a call per released item). MULTI/EXEC
-    keeps the two together: a message in the hash and not in the list would look sent to
-    the lease sweep and never be delivered.
+    call each. The script costs Redis and the sender far more per message (on the bench
+    the worker's sender thread spent most of its time encoding and parsing a call per
+    released item). MULTI/EXEC keeps hash and list together: a message in the hash and
+    not in the list would look sent to the lease sweep and never be delivered.
     """
     if not args_list:
         return 0
