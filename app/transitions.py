@@ -284,7 +284,7 @@ def unqueue(conn: Connection, item_ids: Sequence[int]) -> int:
     return result.rowcount
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)  # expired x first_attempt_only
 def _claim_statement(expired: bool, first_attempt_only: bool = False):
     ts = item_t.c.started_at.type
     conditions = [item_t.c.id == bindparam("item_id", type_=item_t.c.id.type)]
