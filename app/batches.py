@@ -95,18 +95,23 @@ def submit(
     lane: str | None = None,
     idempotency_key: str | None = None,
     dispatch: bool = True,
+    operator: bool = False,
 ) -> Batch:
     """Create a batch with its items and documents in one transaction, then dispatch.
 
     Everything is validated before anything is written: a refused submission leaves no
     trace. With an `idempotency_key` already used by this user, the earlier batch is
-    returned instead of creating a second one.
+    returned instead of creating a second one. `operator` is for the command line (run
+    by whoever operates the deployment): only it may submit an operator kind (noop) on a
+    recruiter's behalf; the API and the UI leave it False.
     """
     settings = get_settings()
     check_active(user)
     if user.role == "readonly_admin":
         raise PermissionDenied("Your account can view everything but change nothing.")
     spec = get_kind(kind)
+    if spec.operator_only and not (operator or is_admin(user)):
+        raise PermissionDenied(f"Batches of kind {kind} are for admins only.")
     params = spec.validate_params(dict(params or {}))
     lane = _choose_lane(user, lane)
     if not items:

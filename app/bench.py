@@ -229,7 +229,7 @@ def measure_shortlist(result: Result, embedded: bool, sleep_ms: int) -> None:
         batch = batches.submit(
             user, kind=result.kind, lane="critical",
             items=[batches.NewItem(f"item {n}") for n in range(result.items)],
-            params={"sleep_ms": sleep_ms},
+            params={"sleep_ms": sleep_ms}, operator=True,
         )
         batch_ref["id"] = str(batch.id)
         result.submit_seconds = time.monotonic() - started

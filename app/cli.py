@@ -93,7 +93,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
             print(f"Skipped {rejected.name}: {rejected.reason}", file=sys.stderr)
         items = prepared.items
     batch = batches.submit(owner, kind=args.kind, items=items, params=params, lane=args.lane,
-                           title=args.title or params.get("title", ""))
+                           title=args.title or params.get("title", ""), operator=True)
     print(batch.id)
     return 0
 

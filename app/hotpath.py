@@ -58,6 +58,7 @@ from app.transitions import (
     BatchState,
     Claimed,
     Persisted,
+    batch_runs,
     batch_t,
     counter_params,
     counter_values,
@@ -209,7 +210,8 @@ def _claims(now):
     """Two guarded updates, one per state an item may be claimed from; only those from
     `queued` move counters (a lease taken over was counted as running already). A claim
     made ahead of its item's start takes only an item never tried before
-    (app.processing.claim_ahead)."""
+    (app.processing.claim_ahead). Neither takes an item of a batch that is being
+    cancelled or has ended."""
     ts = item_t.c.started_at.type
     requested = func.unnest(bindparam("item_ids", type_=ARRAY(BigInteger)),
                             bindparam("ahead", type_=ARRAY(Boolean))).table_valued(
@@ -220,14 +222,15 @@ def _claims(now):
                   worker=bindparam("p_worker", type_=String))
     from_queued = (
         update(item_t).where(item_t.c.id == requested.c.id, item_t.c.status == QUEUED,
-                             allowed)
+                             allowed, batch_runs())
         .values(**values).returning(*_ITEM_RETURNING).cte("from_queued")
     )
     taken_over = (
         update(item_t)
         .where(item_t.c.id == requested.c.id, item_t.c.status == RUNNING,
                item_t.c.lease_expires_at < now,
-               item_t.c.attempts < bindparam("max_attempts", type_=Integer), allowed)
+               item_t.c.attempts < bindparam("max_attempts", type_=Integer), allowed,
+               batch_runs())
         .values(**values).returning(*_ITEM_RETURNING).cte("taken_over")
     )
     claimed = (select(from_queued.c.batch_id, func.count().label("claimed"))

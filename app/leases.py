@@ -7,6 +7,8 @@
   again. The sweep reads which items have a message in Redis, ready, delayed or being
   processed, so the check is exact; only items queued for RESEND_QUEUED_AFTER_S are
   considered, leaving a just-committed release time to be sent.
+- An item of a batch being cancelled is never sent again: its expired lease cancels it,
+  and a queued item left in such a batch (a retry that raced the cancel) is cancelled.
 - A finished batch whose finalize message was lost is finalized here.
 
 Re-sending is always safe: a duplicate message finds its item already claimed and is
@@ -27,10 +29,11 @@ from app import dispatch, transitions
 from app.broker import get_broker
 from app.db import get_engine
 from app.dispatch import ITEM_ACTOR_PREFIX
-from app.models import BATCH_FINISHED, Batch, utcnow
-from app.outcome import crashed_outcome
+from app.models import BATCH_FINISHED, Batch, ItemStatus, utcnow
+from app.outcome import CANCELLED_RUNNING, Outcome, crashed_outcome
 from app.processing import after_persist, persist_outcome, send_or_unqueue
 from app.settings import LANES, get_settings
+from app.transitions import Persisted
 
 log = logging.getLogger("shortlist.leases")
 CHUNK = 1000
@@ -43,11 +46,13 @@ class SweepReport:
     failed: int = 0
     resent: int = 0
     finalized: int = 0
+    cancelled: int = 0
 
 
 def sweep(now: datetime | None = None) -> SweepReport:
     report = SweepReport()
     _expired_leases(now or utcnow(), report)
+    _stranded(now or utcnow(), report)
     _lost_messages(now or utcnow(), report)
     _unfinalized(now or utcnow(), report)
     return report
@@ -58,8 +63,11 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
     while True:
         with get_engine().connect() as conn:
             expired = transitions.expired_leases(conn, now, CHUNK)
-        for item_id, attempts, _batch_id in expired:
-            outcome = crashed_outcome(attempts, max_attempts)
+        for item_id, attempts, _batch_id, batch_runs in expired:
+            # A batch being cancelled (or ended) gets nothing back: a file that kills its
+            # worker would otherwise kill the next one too, cancel or not.
+            outcome = (crashed_outcome(attempts, max_attempts) if batch_runs
+                       else Outcome(ItemStatus.cancelled, error=CANCELLED_RUNNING))
             persisted = persist_outcome(item_id, attempts, outcome, expired_only=True, now=now)
             if persisted is None:
                 continue  # its worker finished after all, or another sweep got there first
@@ -67,10 +75,28 @@ def _expired_leases(now: datetime, report: SweepReport) -> None:
             if outcome.retry:
                 send_or_unqueue(persisted.state.id, persisted.state.lane, [item_id])
                 report.requeued += 1
+            elif outcome.status == ItemStatus.cancelled:
+                report.cancelled += 1
             else:
                 report.failed += 1
         if len(expired) < CHUNK:
             return
+
+
+def _stranded(now: datetime, report: SweepReport) -> None:
+    """Queued items of a batch that no longer runs (a retry or hand-back that raced its
+    cancel) are cancelled, so the batch settles; no claim would take them."""
+    with get_engine().connect() as conn:
+        batch_ids = transitions.stranded_batches(conn, 100)
+    for batch_id in batch_ids:
+        with get_engine().begin() as conn:
+            moved = transitions.cancel_items(conn, batch_id, now, CANCELLED_RUNNING,
+                                             statuses=(ItemStatus.queued,))[ItemStatus.queued]
+            state = transitions.move_counters(
+                conn, batch_id, {ItemStatus.queued: -moved, ItemStatus.cancelled: moved}, now)
+        if moved:
+            report.cancelled += moved
+            after_persist(Persisted(state, []))
 
 
 def items_with_messages() -> set[int]:

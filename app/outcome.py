@@ -27,6 +27,7 @@ class RetryItem(Retry):
 
 
 GENERIC_FAILURE = "Something went wrong while processing this file."
+CANCELLED_RUNNING = "Cancelled while it was being processed."
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def decide(exc: BaseException | None, attempts: int, max_attempts: int, *,
     if exc is None:
         return Outcome(ItemStatus.done, result=result, score=score)
     if isinstance(exc, Cancelled):
-        return Outcome(ItemStatus.cancelled, error="Cancelled while it was being processed.")
+        return Outcome(ItemStatus.cancelled, error=CANCELLED_RUNNING)
     # Retrying cannot fix a bad document or bad input: fail at once, with the reason.
     if isinstance(exc, DocumentError | InvalidInput):
         return Outcome(ItemStatus.failed, error=exc.message)

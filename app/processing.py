@@ -26,7 +26,7 @@ from app.db import DedicatedConnection, get_engine
 from app.errors import ShortlistError, TransientError
 from app.hotpath import ClaimResult
 from app.kinds import ItemWork, get_kind, load_builtin
-from app.models import BATCH_ACTIVE, ITEM_TERMINAL, Document, ItemStatus, utcnow
+from app.models import ITEM_TERMINAL, Document, ItemStatus, utcnow
 from app.outcome import Cancelled, Ending, Outcome, RetryItem, decide, handed_back
 from app.settings import get_settings
 from app.transitions import Persisted
@@ -311,10 +311,15 @@ def _load_document(document_id: int | None) -> bytes:
     return content
 
 
-def _checkpoint(batch_id: uuid.UUID) -> None:
+def _batch_runs(batch_id: uuid.UUID) -> bool:
+    """The batch is queued or running: not being cancelled, not ended."""
     with get_engine().connect() as conn:
         status = conn.execute(select(batch_t.c.status).where(batch_t.c.id == batch_id)).scalar()
-    if status not in [s.value for s in BATCH_ACTIVE] or status == "cancelling":
+    return status in transitions.BATCH_RUNNABLE
+
+
+def _checkpoint(batch_id: uuid.UUID) -> None:
+    if not _batch_runs(batch_id):
         raise Cancelled()
 
 
@@ -359,6 +364,9 @@ def process_item(item_id: int, *, write_behind: bool = False) -> str:
         outcome = decide(None, item.attempts, settings.max_attempts,
                          result=result.result, score=result.score)
 
+    if outcome.status == ItemStatus.queued and not _batch_runs(item.batch_id):
+        # Not sent again into a batch being cancelled (a retry or a hand-back).
+        outcome = decide(Cancelled(), item.attempts, settings.max_attempts)
     if write_behind and outcome.status in ITEM_TERMINAL:
         _statements.submit(_End(Ending(item.item_id, item.attempts, outcome), utcnow()))
         return outcome.status.value

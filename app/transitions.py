@@ -24,6 +24,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exists,
     func,
     literal,
     or_,
@@ -44,6 +45,8 @@ from app.settings import get_settings
 
 item_t = Item.__table__
 batch_t = Batch.__table__
+# A batch in these states may start items; cancelling and ended ones may not.
+BATCH_RUNNABLE = (BatchStatus.queued.value, BatchStatus.running.value)
 
 _COUNTERS = ("n_pending", "n_queued", "n_running", "n_done", "n_failed", "n_cancelled")
 BATCH_COLUMNS = (
@@ -287,7 +290,7 @@ def unqueue(conn: Connection, item_ids: Sequence[int]) -> int:
 @lru_cache(maxsize=4)  # expired x first_attempt_only
 def _claim_statement(expired: bool, first_attempt_only: bool = False):
     ts = item_t.c.started_at.type
-    conditions = [item_t.c.id == bindparam("item_id", type_=item_t.c.id.type)]
+    conditions = [item_t.c.id == bindparam("item_id", type_=item_t.c.id.type), batch_runs()]
     if first_attempt_only:
         conditions.append(item_t.c.attempts == 0)
     if expired:
@@ -427,15 +430,39 @@ def reset_for_retry(conn: Connection, batch_id: uuid.UUID, statuses: Sequence[It
     return moved
 
 
-def expired_leases(conn: Connection, now: datetime, limit: int) -> list[tuple[int, int, uuid.UUID]]:
-    """Running items whose lease expired: (item id, attempts, batch id)."""
+def expired_leases(conn: Connection, now: datetime, limit: int
+                   ) -> list[tuple[int, int, uuid.UUID, bool]]:
+    """Running items whose lease expired: (item id, attempts, batch id, whether the batch
+    still runs: queued or running, not cancelling or ended)."""
     rows = conn.execute(
-        select(item_t.c.id, item_t.c.attempts, item_t.c.batch_id)
+        select(item_t.c.id, item_t.c.attempts, item_t.c.batch_id,
+               batch_t.c.status.in_(BATCH_RUNNABLE))
+        .join(batch_t, batch_t.c.id == item_t.c.batch_id)
         .where(item_t.c.status == ItemStatus.running.value, item_t.c.lease_expires_at < now)
         .order_by(item_t.c.lease_expires_at)
         .limit(limit)
     ).all()
     return [tuple(r) for r in rows]
+
+
+def stranded_batches(conn: Connection, limit: int) -> list[uuid.UUID]:
+    """Batches that no longer run (cancelling or ended) but still hold queued items: a
+    retry or hand-back that raced a cancel. No claim takes those items (batch_runs)."""
+    return list(conn.execute(
+        select(item_t.c.batch_id).distinct()
+        .join(batch_t, batch_t.c.id == item_t.c.batch_id)
+        .where(item_t.c.status == ItemStatus.queued.value,
+               batch_t.c.status.not_in(BATCH_RUNNABLE))
+        .limit(limit)
+    ).scalars())
+
+
+def batch_runs():
+    """SQL condition on an item: its batch is queued or running. A claim requires it, so
+    nothing starts in a batch that is being cancelled or has ended."""
+    # Literals, not an expanding IN: the worker's statement is compiled once and prepared.
+    return exists().where(batch_t.c.id == item_t.c.batch_id,
+                          batch_t.c.status.in_([literal(s) for s in BATCH_RUNNABLE]))
 
 
 def queued_items(conn: Connection, *, older_than: datetime | None, limit: int,

@@ -61,6 +61,8 @@ class Kind:
     # Checks and normalises the batch parameters at submission; raises InvalidInput.
     validate_params: Callable[[dict[str, Any]], dict[str, Any]]
     needs_documents: bool = False
+    # For operators (benchmarks, tests): refused to non-admins except from the CLI.
+    operator_only: bool = False
     # Builds the batch's report files (CSV, XLSX, ...) from its finished items.
     build_reports: Callable[[dict[str, Any], list[FinishedItem]], list[ReportFile]] | None = None
 

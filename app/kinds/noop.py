@@ -3,18 +3,22 @@
 Parameters: `sleep_ms` per item, and the fractions of items that fail for good
 (`fail_rate`) or fail their first attempt with a transient error (`transient_rate`).
 Which items fail is a pure function of their position, so tests know exact counts.
-`crash_seqs` lists positions whose item kills its worker process every time (a poison
-message, for the fault tests).
+
+An operator's kind: the API and the UI accept it from admins only (`operator_only`). It
+has no way to harm a worker: the fault tests' poison item is a kind of their own, in
+tests/chaos/poison.py, which no deployed process loads.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
 from app.errors import DocumentError, InvalidInput, TransientError
 from app.kinds import ItemResult, ItemWork, Kind, register
+
+# A minute per item is plenty for any test or benchmark; longer only ties up workers.
+MAX_SLEEP_MS = 60_000
 
 
 def fate(seq: int, fail_rate: float, transient_rate: float) -> str:
@@ -42,24 +46,19 @@ def validate_params(params: dict[str, Any]) -> dict[str, Any]:
         sleep_ms = int(params.get("sleep_ms", 0) or 0)
     except (TypeError, ValueError):
         raise InvalidInput("sleep_ms must be a whole number of milliseconds.") from None
-    if not 0 <= sleep_ms <= 600_000:
-        raise InvalidInput("sleep_ms must be between 0 and 600000.")
+    if not 0 <= sleep_ms <= MAX_SLEEP_MS:
+        raise InvalidInput(f"sleep_ms must be between 0 and {MAX_SLEEP_MS}.")
     fail_rate, transient_rate = _rate(params, "fail_rate"), _rate(params, "transient_rate")
     if fail_rate + transient_rate > 1:
         raise InvalidInput("fail_rate and transient_rate add up to more than 1.")
-    crash_seqs = params.get("crash_seqs") or []
-    if not isinstance(crash_seqs, list) or not all(isinstance(n, int) for n in crash_seqs):
-        raise InvalidInput("crash_seqs must be a list of item positions.")
-    result = {"sleep_ms": sleep_ms, "fail_rate": fail_rate, "transient_rate": transient_rate}
-    if crash_seqs:
-        result["crash_seqs"] = crash_seqs
-    return result
+    unknown = sorted(set(params) - {"sleep_ms", "fail_rate", "transient_rate"})
+    if unknown:
+        raise InvalidInput(f"Unknown parameter {unknown[0]!r} for the noop kind.")
+    return {"sleep_ms": sleep_ms, "fail_rate": fail_rate, "transient_rate": transient_rate}
 
 
 def handle(work: ItemWork) -> ItemResult:
     params = work.params
-    if work.seq in params.get("crash_seqs", ()):
-        os._exit(70)  # the whole worker process dies, as a segfaulting parser would
     sleep_s = params.get("sleep_ms", 0) / 1000
     # Sleep in slices so a cancel is noticed at the next checkpoint.
     while sleep_s > 0:
@@ -76,4 +75,5 @@ def handle(work: ItemWork) -> ItemResult:
     return ItemResult(result={"ok": True}, score=None)
 
 
-register(Kind(name="noop", handle=handle, validate_params=validate_params))
+register(Kind(name="noop", handle=handle, validate_params=validate_params,
+              operator_only=True))

@@ -28,7 +28,7 @@ def submit(owner, title: str, n: int = 3, *, names: list[str] | None = None,
            lane: str | None = None, created_at: datetime | None = None) -> str:
     """A noop batch of `n` pending items (nothing dispatched): status queued."""
     names = names or [f"{title.lower().replace(' ', '-')}-{i}.txt" for i in range(n)]
-    batch = batches.submit(owner, kind="noop", title=title, lane=lane, dispatch=False,
+    batch = batches.submit(owner, kind="noop", operator=True, title=title, lane=lane, dispatch=False,
                            items=[batches.NewItem(name) for name in names])
     if created_at is not None:
         with get_engine().begin() as conn:

@@ -29,8 +29,10 @@ def children(pid: int) -> list[int]:
 class Dyno:
     """One `dramatiq actors.worker` command, restarted by its supervisor when it exits."""
 
-    def __init__(self, env: dict, threads: int = 4, restart: bool = True) -> None:
+    def __init__(self, env: dict, threads: int = 4, restart: bool = True,
+                 modules: tuple[str, ...] = ()) -> None:
         self.env, self.threads, self.restart = env, threads, restart
+        self.modules = modules  # more modules for the worker to load (test kinds)
         self.proc: subprocess.Popen | None = None
         self.starts = 0
         self._stop = threading.Event()
@@ -44,8 +46,8 @@ class Dyno:
     def _spawn(self) -> None:
         self.starts += 1
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dramatiq", "actors.worker", "--processes", "1",
-             "--threads", str(self.threads)],
+            [sys.executable, "-m", "dramatiq", "actors.worker", *self.modules,
+             "--processes", "1", "--threads", str(self.threads)],
             cwd=REPO, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
 

@@ -9,6 +9,8 @@ import time
 import psycopg
 import pytest
 
+import tests.chaos.poison  # noqa: F401  (registers the poison kind here too)
+from app import batches
 from tests.chaos.fleet import Dyno, PrivateRedis, SchedulerProcess
 from tests.conftest import Stack, subprocess_env, wait_until
 from tests.engine.helpers import assert_counters_match_items, items, load, make_user, submit_noop
@@ -118,9 +120,12 @@ def test_a_poison_item_fails_after_its_attempts_and_the_batch_finishes(pg_stack)
     stack = pg_stack(**FAST_RECOVERY)
     env = _env(stack)
     scheduler = SchedulerProcess(env)
-    dyno = Dyno(env, threads=1).start()  # only the poison item shares its process
+    # Only the poison item shares its process; the worker loads the test's poison kind.
+    dyno = Dyno(env, threads=1, modules=("tests.chaos.poison",)).start()
     try:
-        batch = submit_noop(make_user(), 30, sleep_ms=20, crash_seqs=[7])
+        batch = batches.submit(make_user(), kind="poison", operator=True,
+                               items=[batches.NewItem(f"item {i}") for i in range(30)],
+                               params={"sleep_ms": 20, "crash_seqs": [7]})
         started = time.monotonic()
         final, counters = _finish(batch.id, started, "poison item")
     finally:

@@ -35,19 +35,30 @@ def _nothing_written():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        (dict(kind="noop", items=[]), InvalidInput,
+        (dict(kind="noop", operator=True, items=[]), InvalidInput,
          "This screening has no files. Add at least one resume."),
-        (dict(kind="noop", items=[NewItem("a")], lane="urgent"), InvalidInput,
+        (dict(kind="noop", operator=True, items=[NewItem("a")], lane="urgent"), InvalidInput,
          "Unknown lane 'urgent': use one of critical, high, normal, low."),
         (dict(kind="nope", items=[NewItem("a")]), InvalidInput, "Unknown kind of batch 'nope'"),
-        (dict(kind="noop", items=[NewItem(str(i)) for i in range(51)]), QuotaExceeded,
+        (dict(kind="noop", operator=True, items=[NewItem(str(i)) for i in range(51)]),
+         QuotaExceeded,
          "Your plan allows up to 50 resumes per screening; this one has 51."),
-        (dict(kind="noop", items=[NewItem("a"), NewItem("big.pdf", b"x" * 2048)]), TooLarge,
+        (dict(kind="noop", operator=True, items=[NewItem("a"), NewItem("big.pdf", b"x" * 2048)]),
+         TooLarge,
          "big.pdf is larger than the"),
-        (dict(kind="noop", items=[NewItem("a")], params={"fail_rate": 2}), InvalidInput,
+        (dict(kind="noop", operator=True, items=[NewItem("a")], params={"fail_rate": 2}),
+         InvalidInput,
          "fail_rate must be between 0 and 1."),
-        (dict(kind="noop", items=[NewItem("a")], lane="critical"), PermissionDenied,
+        (dict(kind="noop", operator=True, items=[NewItem("a")], lane="critical"),
+         PermissionDenied,
          "Your plan uses the low lane; critical is not included."),
+        # noop is an operator's kind: a recruiter cannot submit it through the API or UI.
+        (dict(kind="noop", items=[NewItem("a")]), PermissionDenied,
+         "Batches of kind noop are for admins only."),
+        (dict(kind="noop", operator=True, items=[NewItem("a")], params={"crash_seqs": [0]}),
+         InvalidInput, "Unknown parameter 'crash_seqs' for the noop kind."),
+        (dict(kind="noop", operator=True, items=[NewItem("a")], params={"sleep_ms": 600_000}),
+         InvalidInput, "sleep_ms must be between 0 and 60000."),
     ],
 )
 def test_bad_submissions_are_refused_and_nothing_is_written(stack_factory, kwargs, error,
@@ -62,7 +73,7 @@ def test_bad_submissions_are_refused_and_nothing_is_written(stack_factory, kwarg
 
 def test_submit_writes_batch_items_and_documents(stack):
     user = make_user(plan="basic")
-    batch = batches.submit(user, kind="noop", title="Night shift",
+    batch = batches.submit(user, kind="noop", operator=True, title="Night shift",
                            items=[NewItem("../../etc/a\x00b.txt", b"hello"), NewItem("b", b"")],
                            params={"sleep_ms": 5})
     assert (batch.lane, batch.title, batch.total, batch.kind) == ("normal", "Night shift", 2, "noop")
@@ -75,8 +86,8 @@ def test_submit_writes_batch_items_and_documents(stack):
 
 def test_idempotency_key_returns_the_same_batch(stack):
     user = make_user()
-    first = batches.submit(user, kind="noop", items=[NewItem("a")], idempotency_key="k-1")
-    again = batches.submit(user, kind="noop", items=[NewItem("a"), NewItem("b")],
+    first = batches.submit(user, kind="noop", operator=True, items=[NewItem("a")], idempotency_key="k-1")
+    again = batches.submit(user, kind="noop", operator=True, items=[NewItem("a"), NewItem("b")],
                            idempotency_key="k-1")
     assert again.id == first.id and count_rows(Batch) == 1 and count_rows(Item) == 1
 
@@ -107,7 +118,7 @@ def test_read_only_admin_reads_everything_and_changes_nothing(stack):
     with pytest.raises(PermissionDenied, match="view everything but change nothing"):
         batches.cancel(viewer, batch.id)
     with pytest.raises(PermissionDenied):
-        batches.submit(viewer, kind="noop", items=[NewItem("a")])
+        batches.submit(viewer, kind="noop", operator=True, items=[NewItem("a")])
     assert load(batch.id).status == "queued"
 
 

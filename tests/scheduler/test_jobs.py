@@ -111,8 +111,9 @@ def test_cleanup_deletes_expired_batches_with_items_and_documents(stack):
     from app.batches import NewItem, submit
 
     user = make_user()
-    expired = submit(user, kind="noop", items=[NewItem(f"f{i}", b"x") for i in range(5)])
-    kept = submit(user, kind="noop", items=[NewItem("g", b"y")])
+    expired = submit(user, kind="noop", operator=True,
+                     items=[NewItem(f"f{i}", b"x") for i in range(5)])
+    kept = submit(user, kind="noop", operator=True, items=[NewItem("g", b"y")])
     with stack.worker(threads=2):
         wait_finished(expired.id)
         wait_finished(kept.id)

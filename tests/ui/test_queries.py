@@ -145,7 +145,7 @@ def test_report_documents(finished_batch):
 
 def test_list_batches_newest_first_with_paging(web):
     owner = make_account()
-    made = [batches.submit(owner, kind="noop", title=f"Batch {i}",
+    made = [batches.submit(owner, kind="noop", operator=True, title=f"Batch {i}",
                            items=[NewItem("x")], dispatch=False) for i in range(5)]
     first = queries.list_batches(owner, page=1, per_page=2)
     assert (first.total, first.pages) == (5, 3)
