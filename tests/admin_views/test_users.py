@@ -175,8 +175,10 @@ async def test_an_admin_changes_role_plan_quota_state_and_password(user, web):
         "Read-only admin", "Premium (high lane)", "300")
     table.trigger("rowClick", [alice.id])
     user.find(marker="toggle-active").click()
-    await user.should_see(f"{alice.email} is deactivated: signed out, and API tokens stop"
-                          " working.", retries=ACT)
+    await user.should_see(f"Deactivate {alice.email}?", retries=ACT)
+    user.find(marker="confirm-yes").click()
+    await user.should_see(f"{alice.email} is deactivated: signed out, and their API tokens"
+                          " are revoked.", retries=ACT)
     assert next(r for r in _rows(user) if r["email"] == alice.email)["state"] == "Deactivated"
     table.trigger("rowClick", [alice.id])
     user.find(marker="reset-password").click()
@@ -195,6 +197,7 @@ async def test_the_page_refuses_an_admin_locking_themselves_out(user, web):
     await user.should_see(marker="users")
     user.find(marker="users").trigger("rowClick", [admin.id])
     user.find(marker="toggle-active").click()
+    user.find(marker="confirm-yes").click()
     await user.should_see("You cannot deactivate your own account: you would lock yourself"
                           " out. Ask another admin to do it.", retries=ACT)
     assert _get(admin.id).active and audit_rows() == []

@@ -227,17 +227,25 @@ class UsersView:
 
     async def toggle_active(self) -> None:
         row = self.row
-        active = not row["active"]
-        done = f"{row['email']} can sign in again." if active else \
-            f"{row['email']} is deactivated: signed out, and API tokens stop working."
+        if not row["active"]:
+            await self._set_active(row, True, f"{row['email']} can sign in again.")
+            return
+        self.confirm.ask(
+            f"Deactivate {row['email']}?",
+            "They are signed out at once and their API tokens are revoked for good:"
+            " reactivating the account does not bring the tokens back.", "Deactivate",
+            lambda: self._set_active(row, False, f"{row['email']} is deactivated: signed"
+                                     " out, and their API tokens are revoked."), danger=True)
+
+    async def _set_active(self, row: dict, active: bool, done: str) -> None:
         if await self._do(lambda u: users.set_active(u, row["id"], active), done):
             self.dialog.close()
 
     def ask_reset(self) -> None:
         row = self.row
         self.confirm.ask(f"Reset the password of {row['email']}?",
-                         "Their current password stops working at once. You get a one-time"
-                         " password to pass on.", "Reset password",
+                         "Their current password, open sessions and API tokens stop working"
+                         " at once. You get a one-time password to pass on.", "Reset password",
                          lambda: self.reset(row["id"], row["email"]), danger=True)
 
     async def reset(self, user_id: int, email: str) -> None:
