@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 
 from charset_normalizer import from_bytes
 from pypdf import PasswordType, PdfReader
@@ -24,6 +25,11 @@ from .word import extract_docx
 
 # Fewer letters than this on every page of a PDF means the pages are pictures of text.
 MIN_LETTERS_IN_PDF = 20
+# The most text kept of one resume. A long resume is 10-20 pages, about 60,000 characters;
+# beyond this a file is a thesis, a book or an attack, and the text is cut (see `cap_text`).
+MAX_TEXT_CHARS = 200_000
+# A partial word at the cut: whitespace, then no whitespace up to the end.
+_PARTIAL_WORD = re.compile(r"\s+\S*\Z")
 
 
 def extract_text(
@@ -32,14 +38,16 @@ def extract_text(
     time_limit_s: float = 20.0,
     max_pages: int = 200,
     max_bytes: int | None = None,
+    max_chars: int = MAX_TEXT_CHARS,
 ) -> str:
     """The text of a document, tidied (see `text.clean`); raises DocumentError.
 
-    `max_pages` bounds how much of a PDF is read (the rest is ignored: a resume's substance
-    is at the start); `max_bytes`, when given, refuses larger files outright.
+    `max_pages` bounds how much of a PDF is read and `max_chars` how much text is kept (the
+    rest is ignored: a resume's substance is at the start); `max_bytes`, when given,
+    refuses larger files outright.
     """
     return read_document(data, time_limit_s=time_limit_s, max_pages=max_pages,
-                         max_bytes=max_bytes)[1]
+                         max_bytes=max_bytes, max_chars=max_chars)[1]
 
 
 def read_document(
@@ -48,6 +56,7 @@ def read_document(
     time_limit_s: float = 20.0,
     max_pages: int = 200,
     max_bytes: int | None = None,
+    max_chars: int = MAX_TEXT_CHARS,
 ) -> tuple[str, str]:
     """(kind, text): `extract_text` plus the type it detected."""
     if not data:
@@ -59,8 +68,8 @@ def read_document(
         raise DocumentError(messages.ARCHIVE_NOT_UNPACKED)
     if kind == "unknown":
         raise DocumentError(unsupported_reason(data))
-    raw = run_with_time_limit(lambda: _read(kind, data, max_pages), time_limit_s)
-    text = clean(raw)
+    raw = run_with_time_limit(lambda: _read(kind, data, max_pages, max_chars), time_limit_s)
+    text = cap_text(clean(raw), max_chars)
     if kind == "pdf" and sum(c.isalpha() for c in text) < MIN_LETTERS_IN_PDF:
         raise DocumentError(messages.SCANNED_PDF)
     if not any(c.isalnum() for c in text):
@@ -68,11 +77,28 @@ def read_document(
     return kind, text
 
 
-def _read(kind: str, data: bytes, max_pages: int) -> str:
+def cap_text(text: str, max_chars: int) -> str:
+    """The first `max_chars` characters of `text`, cut at a word boundary.
+
+    Cut rather than refused: a recruiter would rather see a very long CV (an academic's
+    publication list, a portfolio appended) screened on its first pages, as PDF pages beyond
+    `max_pages` are, than lose the candidate to an error.
+    """
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    if not text[max_chars].isspace():
+        cut = _PARTIAL_WORD.sub("", cut) or cut  # one endless "word": cut it anyway
+    return cut.rstrip()
+
+
+def _read(kind: str, data: bytes, max_pages: int, max_chars: int) -> str:
     if kind == "pdf":
         return extract_pdf(data, max_pages=max_pages)
     if kind == "docx":
-        return extract_docx(data)
+        # Twice the cap: tidying drops some characters (trailing spaces, invisible ones), and
+        # the text kept must still be the document's first `max_chars` characters.
+        return extract_docx(data, max_chars=2 * max_chars)
     if kind == "rtf":
         return rtf_to_text(data)
     text = decode_text(data)

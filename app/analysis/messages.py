@@ -93,6 +93,14 @@ def word_too_large(limit_bytes: int) -> str:
     )
 
 
+def word_xml_too_large(limit_bytes: int) -> str:
+    return (
+        f"This Word file holds more than {megabytes(limit_bytes)} of text and layout, far more "
+        "than a resume needs, so it was not opened. Save the resume on its own as PDF and "
+        "upload that."
+    )
+
+
 def too_slow(seconds: float) -> str:
     return (
         f"Reading this file took longer than {seconds:g} seconds, so it was stopped. It may be "
@@ -118,6 +126,22 @@ def archive_bomb(archive: str, entry: str, ratio: float) -> str:
     return (
         f"The archive '{archive}' was refused: '{entry}' inside it expands more than "
         f"{ratio:g} times its packed size, which is how harmful archives work. "
+        "Make the archive again from the original files."
+    )
+
+
+def archive_too_many_entries(archive: str, limit: int) -> str:
+    """For an archive refused while its directory is counted (the exact count is unknown)."""
+    return (
+        f"The archive '{archive}' holds more than {limit} files; at most {limit} are allowed "
+        "in one archive. Split it into smaller archives."
+    )
+
+
+def archive_bomb_total(archive: str, ratio: float) -> str:
+    return (
+        f"The archive '{archive}' was refused: its files expand to more than {ratio:g} times "
+        "the archive's size, which is how harmful archives work. "
         "Make the archive again from the original files."
     )
 
