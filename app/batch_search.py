@@ -154,9 +154,15 @@ def _batch_cursor(row, sort: str) -> str:
 
 def _cursor_value(key: str, value: object) -> object:
     if key == "created":
-        return _as_utc(datetime.fromisoformat(value))  # type: ignore[arg-type]
+        try:
+            return _as_utc(datetime.fromisoformat(value))  # type: ignore[arg-type]
+        except InvalidInput:  # a date the cursor never held: out of range in UTC
+            raise ValueError("not a time") from None
     wanted = int if key in ("lane", "total", "failed") else str
-    if type(value) is not wanted or (wanted is str and len(value) > 300):  # type: ignore[arg-type]
+    # Refused before they are bound: no column holds them, a huge int overflows the
+    # database's integer and PostgreSQL refuses a NUL in text.
+    if type(value) is not wanted or (wanted is int and not -2**31 <= value < 2**31) \
+            or (wanted is str and (len(value) > 300 or "\x00" in value)):  # type: ignore
         raise ValueError("not a value of this column")
     return value
 
@@ -280,7 +286,7 @@ def _conditions(conn: Connection, user: User, filters: BatchFilter) -> list[Colu
 def _limit(limit: int) -> int:
     try:
         return min(max(1, int(limit)), MAX_LIMIT)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
         raise InvalidInput("The page size must be a whole number.") from None
 
 

@@ -26,6 +26,9 @@ batch_t, item_t, document_t = Batch.__table__, Item.__table__, Document.__table_
 T = TypeVar("T")
 
 MAX_PER_PAGE = 200
+# Far past any real list, and small enough that (page - 1) * per_page stays a small
+# integer on every database: page 10**18 of 100 rows overflows a 64-bit OFFSET.
+MAX_PAGE = 1_000_000
 _FINISHED = {s.value for s in BATCH_FINISHED}
 SORTS = ("rank", "score", "name", "years")
 REPORT_FORMATS = {"csv": "report_csv_id", "xlsx": "report_xlsx_id"}
@@ -90,9 +93,46 @@ class Report:
 def _paging(page: int, per_page: int) -> tuple[int, int]:
     try:
         page, per_page = int(page), int(per_page)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidInput("The page number must be a whole number.") from None
-    return max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    return min(max(1, page), MAX_PAGE), min(max(1, per_page), MAX_PER_PAGE)
+
+
+@dataclass(frozen=True)
+class TableRequest:
+    """What a paged, sorted table shows: sort column, direction, page, rows per page."""
+
+    sort: str
+    descending: bool
+    page: int
+    per_page: int
+
+
+def _whole(value: object) -> int | None:
+    # JSON gives ints; a bool is an int to Python but not a page number.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def table_request(current: TableRequest, *, sorts: tuple[str, ...], sort: object = None,
+                  descending: object = None, page: object = None, per_page: object = None,
+                  max_per_page: int = MAX_PER_PAGE) -> TableRequest:
+    """A table's paging request from the browser, made safe: a tampered page can send
+    anything, so each malformed value keeps its `current` one, and numbers are clamped
+    (the page to MAX_PAGE here; past the last page the caller shows the last)."""
+    page, per_page = _whole(page), _whole(per_page)
+    return TableRequest(
+        sort=sort if isinstance(sort, str) and sort in sorts else current.sort,
+        descending=descending if isinstance(descending, bool) else current.descending,
+        page=current.page if page is None else min(max(1, page), MAX_PAGE),
+        per_page=per_page if per_page is not None and 1 <= per_page <= max_per_page
+        else current.per_page,
+    )
+
+
+def page_number(value: object, current: int) -> int:
+    """A page number from the browser (a pager's value): 1 to MAX_PAGE, else `current`."""
+    page = _whole(value)
+    return current if page is None else min(max(1, page), MAX_PAGE)
 
 
 def _load_batch(conn: Connection, batch_id: uuid.UUID) -> Batch | None:

@@ -100,7 +100,17 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         200 * 1024 * 1024, ge=1, description="Largest total size of one submission."
     )
+    parked_upload_max_bytes: int = Field(
+        4 * 1024**3, ge=1, description="Most bytes one web process keeps on disk for files"
+        " added to New screening pages and not yet submitted (all pages together)."
+    )
+    parked_upload_max_bytes_per_user: int = Field(
+        400 * 1024 * 1024, ge=1, description="... for one user's open pages together."
+    )
     zip_max_entries: int = Field(1_000, ge=1, description="Most files inside one ZIP.")
+    zip_max_entry_bytes: int = Field(
+        5 * 1024 * 1024, ge=1, description="Largest file inside a ZIP (a resume is small)."
+    )
     zip_max_ratio: float = Field(100.0, gt=1, description="Largest compression ratio in a ZIP.")
     extract_time_limit_s: float = Field(20.0, gt=0, description="Longest text extraction.")
     quota_free: int = Field(50, ge=1, description="Most items per batch on the free plan.")
@@ -113,12 +123,21 @@ class Settings(BaseSettings):
         False, description="Send the session cookie over HTTPS only (set behind HTTPS)."
     )
     session_max_age_s: int = Field(14 * 24 * 3600, ge=60, description="Session lifetime.")
+    allowed_origins: str | None = Field(
+        None, description="Other origins (`https://host[:port]`, comma-separated) whose"
+        " pages may use the web app's socket and upload routes; unset: only its own."
+    )
     forwarded_allow_ips: str | None = Field(
         None, description="Proxy addresses whose X-Forwarded-For/-Proto headers are trusted"
         " (e.g. `*` behind a Procfile host's router); unset: none."
     )
+    signin_max_failures_per_account_and_client: int = Field(
+        5, ge=1, description="Failed sign-ins per account from one client address before"
+        " that address pauses for this account (others still sign in)."
+    )
     signin_max_failures_per_account: int = Field(
-        5, ge=1, description="Failed sign-ins per account before a pause."
+        50, ge=1, description="Failed sign-ins per account from all addresses together"
+        " before a pause (a ceiling against guessing from many addresses)."
     )
     signin_max_failures_per_client: int = Field(
         20, ge=1, description="Failed sign-ins per client address before a pause."
@@ -135,6 +154,10 @@ class Settings(BaseSettings):
     )
     api_sse_max_streams: int = Field(
         1000, ge=1, description="Most event streams open at once in one web process."
+    )
+    api_sse_max_streams_per_user: int = Field(
+        4, ge=1, description="Most event streams one user may have open at once in one web"
+        " process; more are refused (429)."
     )
     metrics_token: str | None = Field(
         None, description="A bearer token Prometheus may scrape /metrics with (admins' API"
@@ -192,7 +215,7 @@ class Settings(BaseSettings):
     )
 
     @field_validator("database_url", "redis_url", "storage_secret", "metrics_token",
-                     "forwarded_allow_ips", mode="before")
+                     "forwarded_allow_ips", "allowed_origins", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -149,6 +149,17 @@ def user_for_token(token: str) -> User | None:
         return row[1]
 
 
+def token_holder(token_hash: str) -> User | None:
+    """The active user of the unrevoked token with this SHA-256, else None. One read, no
+    write: a long-lived request (an event stream) asks it again at each keep-alive."""
+    with session_scope() as session:
+        user = session.exec(
+            select(User).join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+        ).first()
+        return user if user is not None and user.active else None
+
+
 # --- Admin user management -------------------------------------------------------------
 
 MAX_QUOTA = 1_000_000
@@ -270,8 +281,21 @@ def _own_account(admin: User, user: User, what: str) -> None:
                        " Ask another admin to do it.")
 
 
+def _revoke_tokens(session: Session, user_id: int) -> int:
+    """Revoke every API token of a user (a password reset, a deactivation): a token is a
+    password of its own, so it must not outlive the event that ended the old trust, nor
+    come back with a reactivation. Returns how many were revoked."""
+    tokens = session.exec(select(ApiToken).where(ApiToken.user_id == user_id,
+                                                 ApiToken.revoked_at.is_(None))).all()
+    now = utcnow()
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)
+
+
 def set_active(admin: User, user_id: int, active: bool) -> User:
-    """Deactivate (signed out at their next click, API tokens refused) or reactivate."""
+    """Deactivate (signed out at their next click, API tokens revoked for good) or
+    reactivate (they sign in again; revoked tokens stay revoked)."""
     check_admin_action(admin, "deactivate users" if not active else "activate users")
     with session_scope() as session:
         user = _target(session, user_id)
@@ -281,8 +305,10 @@ def set_active(admin: User, user_id: int, active: bool) -> User:
             _own_account(admin, user, "deactivate")
             _keep_an_admin(session, user)
         user.active = bool(active)
+        revoked = 0 if active else _revoke_tokens(session, user.id)
         record_admin_action(session, admin, "activate_user" if active else "deactivate_user",
-                            user_id=user.id, email=user.email)
+                            user_id=user.id, email=user.email,
+                            **({} if active else {"tokens_revoked": revoked}))
         session.flush()
         session.refresh(user)
         return user
@@ -326,14 +352,16 @@ def change_plan(admin: User, user_id: int, plan: str,
 
 
 def reset_password(admin: User, user_id: int) -> str:
-    """A new one-time password for the user, returned once; the old one stops working."""
+    """A new one-time password for the user, returned once; the old one, every session
+    opened with it and every API token of the user stop working."""
     check_admin_action(admin, "reset passwords")
     password = one_time_password()
     with session_scope() as session:
         user = _target(session, user_id)
         user.password_hash = hash_password(password)
         user.password_changed_at = utcnow()
+        revoked = _revoke_tokens(session, user.id)
         # The password itself is never recorded.
         record_admin_action(session, admin, "reset_password", user_id=user.id,
-                            email=user.email)
+                            email=user.email, tokens_revoked=revoked)
     return password

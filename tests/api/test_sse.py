@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 import uuid
 
-from app import finalize
+import pytest
+
+from app import finalize, tokens, users
+from app.settings import get_settings
 from tests.api.conftest import error_of, set_setting
 from tests.conftest import wait_until
+from tests.engine.helpers import submit_noop
 from ui.api import sse
 from ui.api.sse import State, merge
 
 
-def read_events(response, limit_s: float = 60.0) -> list[tuple[str, dict]]:
-    """Every `event`/`data` pair and comment until the server closes the stream."""
+def read_events(response, limit_s: float = 60.0, lines=None) -> list[tuple[str, dict]]:
+    """Every `event`/`data` pair and comment until the server closes the stream (the rest
+    of `lines`, an iterator over the stream's lines already begun, if given)."""
     found: list[tuple[str, dict]] = []
 
     def read():
         event = None
-        for line in response.iter_lines():
+        for line in lines if lines is not None else response.iter_lines():
             if line.startswith(":"):
                 found.append(("comment", {"text": line}))
             elif line.startswith("event: "):
@@ -153,3 +160,87 @@ def test_late_events_are_dropped_and_a_regression_is_checked_in_the_database(api
         sse.hub._receive(event(4))  # late or a retry: the stream asks the database
         authoritative = next_progress()
         assert authoritative["counts"]["done"] == 0 and authoritative["status"] == "queued"
+
+
+# --- Audit findings: a per-user cap, and streams that end when their token does ----------
+
+
+def _queued_batch(user) -> str:
+    """A batch that stays queued (nothing dispatched): its stream stays open."""
+    return str(submit_noop(user, 2, dispatch=False).id)
+
+
+PER_USER_REFUSAL = ("You already have 4 event streams open, the most one account may have"
+                    " at once. Close one and try again.")
+
+
+def test_one_user_cannot_take_every_stream(api):
+    assert get_settings().api_sse_max_streams_per_user == 4
+    alice, bob = api.user(), api.user()
+    mine, theirs = _queued_batch(alice), _queued_batch(bob)
+    url = f"/api/v1/batches/{mine}/events"
+    with contextlib.ExitStack() as streams:
+        for _ in range(4):
+            response = streams.enter_context(
+                api.client.stream("GET", url, headers=api.auth(alice)))
+            assert response.status_code == 200
+        assert sse.hub.streams_of(alice.id) == 4
+        fifth = api.get(f"/batches/{mine}/events", alice)
+        assert error_of(fifth) == (429, "rate_limited")
+        assert fifth.json()["error"]["message"] == PER_USER_REFUSAL
+        assert fifth.headers["retry-after"] == "5"
+        assert sse.hub.streams_of(alice.id) == 4  # the refusal took no slot
+        # Another user still gets a stream
+        with api.client.stream("GET", f"/api/v1/batches/{theirs}/events",
+                               headers=api.auth(bob)) as response:
+            assert response.status_code == 200
+            assert next(line for line in response.iter_lines()
+                        if line.startswith("event: ")) == "event: progress"
+    # Closed streams give their slots back
+    wait_until(lambda: sse.hub.streams_of(alice.id) == 0 and sse.hub.open_streams == 0,
+               timeout=5, message="the slots to be released")
+    with api.client.stream("GET", url, headers=api.auth(alice)) as response:
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("how", ["revoke", "deactivate"])
+def test_a_revoked_token_ends_its_open_stream_within_one_keep_alive(api, monkeypatch, how):
+    keepalive_s = 0.5
+    set_setting(monkeypatch, "api_sse_keepalive_s", keepalive_s)
+    alice, admin = api.user(), api.user(role="admin")
+    batch_id = _queued_batch(alice)
+    with api.client.stream("GET", f"/api/v1/batches/{batch_id}/events",
+                           headers=api.auth(alice)) as response:
+        lines = response.iter_lines()
+        seen = []
+        for line in lines:
+            seen.append(line)
+            if line == ": keep-alive":
+                break  # the stream is in its loop, its token checked once already
+        if how == "revoke":
+            tokens.revoke(alice, tokens.list_tokens(alice)[0].id)
+        else:
+            users.set_active(admin, alice.id, False)
+        revoked_at = time.monotonic()
+        rest = read_events(response, limit_s=10, lines=lines)
+        ended_after = time.monotonic() - revoked_at
+    print(f"\nstream ended {ended_after:.2f}s after the {how} (keep-alive {keepalive_s}s)")
+    assert rest[-1] == ("error", {"error": {"code": "unauthorized", "message": (
+        "This API token is no longer valid: it was revoked, or its account was"
+        " deactivated. The stream is closed.")}})
+    assert all(kind == "comment" for kind, _ in rest[:-1]), "no progress after the revocation"
+    assert ended_after < keepalive_s + 0.3
+    assert sse.hub.subscribers(batch_id) == 0 and sse.hub.streams_of(alice.id) == 0
+
+
+def test_an_admin_demoted_meanwhile_loses_another_users_stream(api, monkeypatch):
+    set_setting(monkeypatch, "api_sse_keepalive_s", 0.2)
+    alice, boss, other_admin = api.user(), api.user(role="admin"), api.user(role="admin")
+    batch_id = _queued_batch(alice)
+    with api.client.stream("GET", f"/api/v1/batches/{batch_id}/events",
+                           headers=api.auth(boss)) as response:
+        assert response.status_code == 200
+        users.change_role(other_admin, boss.id, "recruiter")
+        rest = read_events(response, limit_s=10)
+    assert rest[-1] == ("error", {"error": {"code": "not_found",
+                                            "message": "We could not find that screening."}})

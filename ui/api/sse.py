@@ -11,13 +11,18 @@ The listener is started lazily by the first stream of the process and shared by 
 only the most advanced state. A state that goes backwards (a retry restarts the counts,
 or an event arrived late) makes that stream read the batch once from the database; so
 does a long silence, as a safety net for a lost final event. There is no other polling.
+
+Streams are capped per process (API_SSE_MAX_STREAMS, then 503) and per user
+(API_SSE_MAX_STREAMS_PER_USER, then 429), so one client cannot take every slot. A stream
+outlives the request that authenticated it, so at least once per keep-alive interval,
+before it writes anything, it asks the database once whether its token is still valid
+and its user may still read the batch; if not it sends `event: error` and closes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import threading
 import time
 import uuid
@@ -28,17 +33,17 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
-from app import batches, events
-from app.errors import NotFound
+from app import batches, events, users
+from app.errors import NotFound, PermissionDenied
 from app.models import BATCH_FINISHED, Batch, ItemStatus, User
+from app.permissions import check_read
 from app.settings import Settings, get_settings
-from ui.api.auth import UserDep
+from ui.api.auth import CallerDep
 from ui.api.config import setting
-from ui.api.errors import Unavailable
+from ui.api.errors import RateLimited, Unavailable
 from ui.api.openapi import errors_doc
-
-log = logging.getLogger("shortlist.api.sse")
 
 FINISHED = {s.value for s in BATCH_FINISHED}
 COUNTS = [s.value for s in ItemStatus]
@@ -114,9 +119,10 @@ EVENT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["event", "data"],
     "properties": {
-        "event": {"type": "string", "enum": ["progress", "end"]},
+        "event": {"type": "string", "enum": ["progress", "end", "error"]},
         "data": {"type": "string", "contentMediaType": "application/json",
-                 "contentSchema": {"$ref": "#/components/schemas/ProgressEvent"}},
+                 "contentSchema": {"oneOf": [{"$ref": "#/components/schemas/ProgressEvent"},
+                                             {"$ref": "#/components/schemas/ErrorBody"}]}},
         "id": {"type": "string"},
         "retry": {"type": "integer", "minimum": 0},
     },
@@ -148,6 +154,16 @@ class Subscription:
         self.hub.remove(self)
 
 
+class Slot:
+    """One open stream's place in the counts; released once, however the stream ends."""
+
+    def __init__(self, hub: BatchEvents, user_id: int) -> None:
+        self.hub, self.user_id, self.released = hub, user_id, False
+
+    def release(self) -> None:
+        self.hub._release(self)
+
+
 class BatchEvents:
     def __init__(self, listener_factory: Callable[[], events.Listener] = events.Listener) -> None:
         self._factory = listener_factory
@@ -156,6 +172,38 @@ class BatchEvents:
         self._settings: Settings | None = None
         self._subscribers: dict[str, set[Subscription]] = {}
         self.open_streams = 0
+        self._open_by_user: dict[int, int] = {}
+
+    def reserve(self, user_id: int, max_streams: int, max_per_user: int) -> Slot:
+        """A place for one more stream of `user_id`, taken before the response starts (its
+        body runs later, so counting there would let a burst of requests past the caps)."""
+        with self._lock:
+            if self.open_streams >= max_streams:
+                raise Unavailable("Too many event streams are open right now; try again"
+                                  " shortly.", retry_after_s=5)
+            if self._open_by_user.get(user_id, 0) >= max_per_user:
+                raise RateLimited(
+                    f"You already have {max_per_user} event streams open, the most one"
+                    " account may have at once. Close one and try again.", retry_after_s=5)
+            self.open_streams += 1
+            self._open_by_user[user_id] = self._open_by_user.get(user_id, 0) + 1
+        return Slot(self, user_id)
+
+    def _release(self, slot: Slot) -> None:
+        with self._lock:
+            if slot.released:
+                return
+            slot.released = True
+            self.open_streams -= 1
+            left = self._open_by_user.get(slot.user_id, 1) - 1
+            if left > 0:
+                self._open_by_user[slot.user_id] = left
+            else:
+                self._open_by_user.pop(slot.user_id, None)
+
+    def streams_of(self, user_id: int) -> int:
+        with self._lock:
+            return self._open_by_user.get(user_id, 0)
 
     def listener(self) -> events.Listener:
         """The process's listener, started on first use (and again if settings changed)."""
@@ -210,13 +258,29 @@ hub = BatchEvents()
 # --- The stream ----------------------------------------------------------------------
 
 
+TOKEN_GONE = ("This API token is no longer valid: it was revoked, or its account was"
+              " deactivated. The stream is closed.")
+
+
 def _read(user: User, batch_id: uuid.UUID) -> State:
     return State.of_batch(batches.get_batch(user, batch_id))
 
 
-async def follow(user: User, batch_id: uuid.UUID) -> AsyncIterator[str]:
+def _still_allowed(token_hash: str, batch: Batch) -> tuple[User | None, dict[str, Any]]:
+    """The token's user if they may still read the batch, else the error to close with."""
+    user = users.token_holder(token_hash)
+    if user is None:
+        return None, {"error": {"code": "unauthorized", "message": TOKEN_GONE}}
+    try:
+        check_read(user, batch)  # the role may have changed; the owner does not
+    except (NotFound, PermissionDenied) as exc:
+        return None, {"error": {"code": exc.code, "message": exc.message}}
+    return user, {}
+
+
+async def follow(user: User, token_hash: str, batch: Batch, slot: Slot) -> AsyncIterator[str]:
     keepalive_s = float(setting("api_sse_keepalive_s"))
-    hub.open_streams += 1
+    batch_id = batch.id
     subscription = hub.subscribe(str(batch_id))
     state: State | None = None
     event_id = 0
@@ -227,7 +291,7 @@ async def follow(user: User, batch_id: uuid.UUID) -> AsyncIterator[str]:
         yield frame("progress", state.data(), event_id, retry_ms=3000)
         now = time.monotonic()
         finished_at = now if state.finished else None
-        last_sent = last_news = now
+        last_sent = last_news = checked_at = now
         last_verify = now - VERIFY_MIN_INTERVAL_S
         verify_at: float | None = None  # when to read the database once
         while not (state.finished and state.finalized):
@@ -260,6 +324,14 @@ async def follow(user: User, batch_id: uuid.UUID) -> AsyncIterator[str]:
             elif now >= last_news + VERIFY_AFTER_SILENCE_S:
                 # A long silence: read the database once, in case an event was lost.
                 last_news, verify_at = now, verify_at or now
+            if now >= checked_at + keepalive_s:
+                # Before anything is written: one small query per interval, however busy.
+                checked_at = now
+                fresh_user, closing = await run_in_threadpool(_still_allowed, token_hash, batch)
+                if fresh_user is None:
+                    yield frame("error", closing, event_id + 1)
+                    return
+                user = fresh_user
             if merged is None and verify_at is not None and now >= verify_at:
                 last_verify, verify_at = now, None
                 fresh = await run_in_threadpool(_read, user, batch_id)
@@ -280,7 +352,22 @@ async def follow(user: User, batch_id: uuid.UUID) -> AsyncIterator[str]:
             yield frame("end", state.data(), event_id + 1)
     finally:
         subscription.close()
-        hub.open_streams -= 1
+        slot.release()
+
+
+class EventStream(StreamingResponse):
+    """Gives the stream's slot back even if its body never started (the client left)."""
+
+    def __init__(self, body: AsyncIterator[str], slot: Slot) -> None:
+        super().__init__(body, media_type="text/event-stream", headers={
+            "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        self.slot = slot
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.slot.release()
 
 
 router = APIRouter(tags=["batches"])
@@ -293,19 +380,26 @@ router = APIRouter(tags=["batches"])
         "A `text/event-stream`: first `event: progress` with the current state, then one"
         " per change, then `event: end` when the batch has finished and its reports are"
         " written; the server then closes the stream. Lines starting with `:` are"
-        " keep-alive comments. Each event's `data` is a JSON ProgressEvent."
+        " keep-alive comments. Each event's `data` is a JSON ProgressEvent. If the token"
+        " is revoked (or its account deactivated) meanwhile, the stream sends `event:"
+        " error` with an error body and closes, within one keep-alive interval. Each"
+        " user may have API_SSE_MAX_STREAMS_PER_USER streams open at once (then 429)."
     ),
     response_class=StreamingResponse,
     responses={200: {"description": "The event stream.", "content": {
         "text/event-stream": {"itemSchema": EVENT_SCHEMA}}},
-        **errors_doc(401, 403, 404, 422, 503)},
+        **errors_doc(401, 403, 404, 422, 429, 503)},
 )
-async def batch_events(batch_id: uuid.UUID, user: UserDep) -> StreamingResponse:
-    if hub.open_streams >= int(setting("api_sse_max_streams")):
-        raise Unavailable("Too many event streams are open right now; try again shortly.",
-                          retry_after_s=5)
-    await run_in_threadpool(batches.get_batch, user, batch_id)  # 404 before the stream starts
-    listener = await run_in_threadpool(hub.listener)
-    await run_in_threadpool(listener.ready.wait, LISTENER_READY_S)
-    return StreamingResponse(follow(user, batch_id), media_type="text/event-stream", headers={
-        "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+async def batch_events(batch_id: uuid.UUID, caller: CallerDep) -> StreamingResponse:
+    user = caller.user
+    slot = hub.reserve(user.id, int(setting("api_sse_max_streams")),
+                       int(setting("api_sse_max_streams_per_user")))
+    try:
+        # 404 before the stream starts
+        batch = await run_in_threadpool(batches.get_batch, user, batch_id)
+        listener = await run_in_threadpool(hub.listener)
+        await run_in_threadpool(listener.ready.wait, LISTENER_READY_S)
+    except BaseException:
+        slot.release()
+        raise
+    return EventStream(follow(user, caller.token_hash, batch, slot), slot)

@@ -271,14 +271,14 @@ class BatchView:
     # --- The shortlist -------------------------------------------------------------------
 
     def on_request(self, e: events.GenericEventArguments) -> None:
-        p = e.args if isinstance(e.args, dict) else {}
-        sort_by = p.get("sortBy") if p.get("sortBy") in queries.SORTS else "rank"
-        self.sort = {
-            "sortBy": sort_by,
-            "descending": bool(p.get("descending")),
-            "page": int(p.get("page") or 1),
-            "rowsPerPage": int(p.get("rowsPerPage") or PER_PAGE) or PER_PAGE,
-        }
+        p = e.args if isinstance(e.args, dict) else {}  # whatever the browser sent
+        s = self.sort
+        asked = queries.table_request(
+            queries.TableRequest(s["sortBy"], s["descending"], s["page"], s["rowsPerPage"]),
+            sorts=queries.SORTS, sort=p.get("sortBy"), descending=p.get("descending"),
+            page=p.get("page"), per_page=p.get("rowsPerPage"))
+        self.sort = {"sortBy": asked.sort, "descending": asked.descending, "page": asked.page,
+                     "rowsPerPage": asked.per_page}
         self.refresh_table()
 
     def sort_by_choice(self, choice: str) -> None:
@@ -295,7 +295,7 @@ class BatchView:
             page = queries.shortlist(user, self.batch_id, page=s["page"],
                                      per_page=s["rowsPerPage"], sort=s["sortBy"],
                                      descending=s["descending"])
-            if page.total and s["page"] > page.pages:
+            if s["page"] > page.pages:  # past the end (or empty): show the last page
                 s["page"] = page.pages
                 page = queries.shortlist(user, self.batch_id, page=s["page"],
                                          per_page=s["rowsPerPage"], sort=s["sortBy"],

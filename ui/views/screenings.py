@@ -68,7 +68,7 @@ class ScreeningList:
 
     def show(self, *, only_if_changed: bool = False) -> None:
         listing = queries.list_batches(self.user, page=self.page, per_page=PER_PAGE)
-        if listing.total and self.page > listing.pages:
+        if self.page > listing.pages:  # past the end (or empty): show the last page
             self.page = listing.pages
             listing = queries.list_batches(self.user, page=self.page, per_page=PER_PAGE)
         if only_if_changed and [str(b.id) for b in listing.rows] == list(self.cards):
@@ -92,8 +92,10 @@ class ScreeningList:
                 ui.pagination(1, listing.pages, direction_links=True, value=self.page,
                               on_change=lambda e: self.go(e.value)).classes("self-center")
 
-    def go(self, page: int) -> None:
-        if page != self.page:
+    def go(self, asked: object) -> None:
+        page = queries.page_number(asked, self.page)  # the browser may send anything
+        if page != self.page or type(asked) is not int or asked != page:
+            # Also redrawn when the value was clamped, so the pager shows the page shown.
             self.page = page
             self.show()
 

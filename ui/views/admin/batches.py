@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from nicegui import events, ui
 
-from app import batch_search, batches, bulk
+from app import batch_search, batches, bulk, queries
 from app.batch_search import BatchFilter, BatchRow
 from app.errors import ShortlistError
 from app.kinds import KINDS, get_kind
@@ -215,12 +215,13 @@ class BatchesView:
         self.apply_filters()
 
     def on_request(self, e: events.GenericEventArguments) -> None:
-        p = e.args if isinstance(e.args, dict) else {}
-        column = p.get("sortBy") if p.get("sortBy") in batch_search.SORT_KEYS else "created"
-        self.sort = {"sortBy": column, "descending": bool(p.get("descending"))}
-        size = p.get("rowsPerPage")
-        self.per_page = min(size, batch_search.MAX_LIMIT) if isinstance(size, int) and size > 0 \
-            else PER_PAGE
+        p = e.args if isinstance(e.args, dict) else {}  # whatever the browser sent
+        asked = queries.table_request(
+            queries.TableRequest(self.sort["sortBy"], self.sort["descending"], 1, self.per_page),
+            sorts=batch_search.SORT_KEYS, sort=p.get("sortBy"), descending=p.get("descending"),
+            per_page=p.get("rowsPerPage"), max_per_page=batch_search.MAX_LIMIT)
+        self.sort = {"sortBy": asked.sort, "descending": asked.descending}
+        self.per_page = asked.per_page  # pages follow the cursor, not Quasar's page number
         self.pager.reset()
         self.refresh()
 
