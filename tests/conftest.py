@@ -16,7 +16,7 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app import events, migrate
+from app import events, migrate, parking
 from app.broker import build_broker, set_broker
 from app.db import build_engine, set_engine
 from app.settings import Settings, get_settings, reset_settings
@@ -36,6 +36,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     set_engine(None)
     set_broker(None)
     events.reset()
+    parking.reset()
     reset_settings()
 
 

@@ -1,10 +1,15 @@
-"""The New screening page's file list, checked on the server as files arrive."""
+"""The New screening page's file list, checked on the server as files arrive, parked on
+disk and freed when the page goes (audit finding 8; limits: tests/security)."""
 
 from __future__ import annotations
 
+import pytest
+
+from app import parking
 from app.settings import Settings
 from tests.analysis import factories
-from tests.ui.helpers import resume_txt
+from tests.ui.conftest import PASSWORD, make_account
+from tests.ui.helpers import resume_txt, sign_in, upload
 from ui.views.new import Pending
 
 MB = 1024 * 1024
@@ -62,3 +67,19 @@ def test_the_total_and_the_count_are_limited():
     assert [f.name for f in files.files] == ["big1.txt", "big2.txt"]
     assert files.rejected[0].reason == ("Adding this file would go over the 2 MB limit for one"
                                         " screening. Start another screening for the rest.")
+
+
+@pytest.mark.anyio
+async def test_a_page_that_goes_frees_its_parked_files(user, web):
+    account = make_account()
+    await sign_in(user, account.email, PASSWORD)
+    await user.open("/new")
+    await upload(user, {"one.txt": resume_txt("One Person", "Python"),
+                        "two.txt": resume_txt("Two Person", "SQL")})
+    await user.should_see("2 resumes ready to screen", retries=20)
+    lot = parking.get_lot()
+    assert len(list(lot.folder.iterdir())) == 2 and lot.user_bytes(account.id) > 0
+    # When the page's client is deleted (closed, and not back within the reconnect timeout)
+    user.client.delete()
+    assert list(lot.folder.iterdir()) == []
+    assert (lot.total_bytes, lot.user_bytes(account.id)) == (0, 0)

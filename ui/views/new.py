@@ -5,17 +5,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from dataclasses import dataclass, field
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import events, run, ui
+from nicegui import context, events, run, ui
 
-from app import analysis, batches
+from app import analysis, batches, parking, uploads
 from app.analysis.messages import megabytes
 from app.analysis.unpack import safe_name
 from app.batches import NewItem
-from app.errors import ShortlistError
+from app.errors import ShortlistError, TooLarge
 from app.settings import Settings, get_settings
 from ui import auth, theme, words
 
@@ -39,15 +38,19 @@ DROP_ZONE = r"""
 SHOWN_REJECTED = 100
 
 
-@dataclass
 class Pending:
-    """The files of one form, checked on the server as they arrive."""
+    """The files of one form, checked on the server as they arrive and parked on disk
+    (app.parking) until the form is submitted or its page goes."""
 
-    settings: Settings
-    files: list[analysis.UploadedFile] = field(default_factory=list)
-    rejected: list[analysis.Rejected] = field(default_factory=list)
-    _hashes: set[str] = field(default_factory=set)
-    _names: set[str] = field(default_factory=set)
+    def __init__(self, settings: Settings, user_id: int = 0,
+                 lot: parking.ParkingLot | None = None) -> None:
+        self.settings = settings
+        self.parked = (lot or parking.get_lot()).form(user_id)
+        self.rejected: list[analysis.Rejected] = []
+
+    @property
+    def files(self) -> list[parking.ParkedFile]:
+        return self.parked.files
 
     def add_upload(self, name: str, data: bytes) -> None:
         """Unpack one upload (ZIP archives into their files) and keep what can be read."""
@@ -55,16 +58,7 @@ class Pending:
 
     def unpack(self, name: str, data: bytes, taken_bytes: int) -> analysis.UnpackResult:
         """The documents in one upload, or why not; changes nothing (runs in a thread)."""
-        s = self.settings
-        name = safe_name(name)
-        if taken_bytes + len(data) > s.max_upload_bytes:
-            return analysis.UnpackResult([], [self.too_big(name)])
-        try:
-            return analysis.unpack_upload(
-                name, data, max_file_bytes=s.max_file_bytes, max_entries=s.zip_max_entries,
-                max_total_bytes=s.max_upload_bytes - taken_bytes, max_ratio=s.zip_max_ratio)
-        except ShortlistError as exc:
-            return analysis.UnpackResult([], [analysis.Rejected(name, exc.message)])
+        return uploads.unpack_one(self.settings, name, data, taken_bytes)
 
     def take(self, result: analysis.UnpackResult) -> None:
         self.rejected.extend(result.rejected)
@@ -74,7 +68,7 @@ class Pending:
     def _keep(self, file: analysis.UploadedFile) -> None:
         limit = self.settings.max_files_per_upload
         digest = hashlib.sha256(file.data).hexdigest()
-        if digest in self._hashes:
+        if any(f.digest == digest for f in self.files):
             self.rejected.append(analysis.Rejected(
                 file.name, "This file is already in the list (the same content was added"
                 " before)."))
@@ -87,31 +81,33 @@ class Pending:
                 file.name, f"One screening can hold at most {limit} files; this one was left"
                 " out. Start another screening for the rest."))
             return
+        names = {f.name.lower() for f in self.files}
         name, n = file.name, 1
         stem, dot, ext = file.name.rpartition(".")
         if not dot:
             stem, ext = file.name, ""
-        while name.lower() in self._names:
+        while name.lower() in names:
             n += 1
             name = f"{stem} ({n}){dot}{ext}"
-        self._hashes.add(digest)
-        self._names.add(name.lower())
-        self.files.append(analysis.UploadedFile(name, file.data))
+        try:
+            self.parked.park(name, file.data)
+        except TooLarge as exc:  # this user's or this process's parking is full
+            self.rejected.append(analysis.Rejected(file.name, exc.message))
 
     def remove(self, index: int) -> None:
-        file = self.files.pop(index)
-        self._hashes.discard(hashlib.sha256(file.data).hexdigest())
-        self._names.discard(file.name.lower())
+        self.parked.remove(index)
 
     def clear(self) -> None:
-        self.files.clear()
+        self.parked.clear()
         self.rejected.clear()
-        self._hashes.clear()
-        self._names.clear()
+
+    def close(self) -> None:
+        """Free the parked files (submitted, or the page went)."""
+        self.parked.close()
 
     @property
     def total_bytes(self) -> int:
-        return sum(len(f.data) for f in self.files)
+        return self.parked.total_bytes
 
     def fits(self, n_bytes: int) -> bool:
         """Whether n more bytes stay within the limit for one screening."""
@@ -136,7 +132,10 @@ class NewScreeningForm:
     def __init__(self, user, settings: Settings) -> None:
         self.user = user
         self.settings = settings
-        self.pending = Pending(settings)
+        self.pending = Pending(settings, user.id)
+        # The parked files go with the page (closed, or gone for good after a reconnect
+        # timeout), not with the process.
+        context.client.on_delete(self.pending.close)
         self.idempotency_key = uuid.uuid4().hex
         self.suggested: list[str] = []
 
@@ -276,7 +275,7 @@ class NewScreeningForm:
                                 ui.icon("description")
                             with ui.item_section():
                                 ui.item_label(file.name).classes("sl-wrap")
-                                ui.item_label(words.size_text(len(file.data))).props("caption")
+                                ui.item_label(words.size_text(file.size)).props("caption")
                             with ui.item_section().props("side"):
                                 ui.button(icon="close", on_click=lambda _, i=i: self.remove(i)
                                           ).props(f"flat round dense aria-label='Remove {i + 1}'")
@@ -336,7 +335,7 @@ class NewScreeningForm:
         if not self.pending.files:
             self.say("Add at least one resume: drop the files in the box above.")
             return
-        items = [NewItem(f.name, f.data) for f in self.pending.files]
+        items = [NewItem(f.name, f.read()) for f in self.pending.files]
         self.submit_button.disable()
         self.submit_button.props("loading")
         try:
@@ -357,4 +356,5 @@ class NewScreeningForm:
             self.submit_button.props(remove="loading")
         if batch is None:  # the server is shutting down
             return
+        self.pending.close()
         ui.navigate.to(f"/screenings/{batch.id}")
