@@ -76,7 +76,7 @@ def test_submit_multipart_where_no_file_is_usable_names_them(api):
 
 
 def test_submit_noop_kind_with_params(api):
-    alice = api.user()
+    alice = api.user(role="admin")  # noop is an operator's kind: admins only
     batch = api.submit_noop(alice, 4, params={"sleep_ms": 5, "fail_rate": 0.25}, lane="low")
     assert batch["kind"] == "noop" and batch["lane"] == "low" and batch["total"] == 4
     assert batch["params"] == {"sleep_ms": 5, "fail_rate": 0.25, "transient_rate": 0.0}
@@ -106,8 +106,8 @@ def test_submit_refuses_invalid_input_with_its_code(api, monkeypatch):
     # A faster lane than the plan's, and the plan's quota
     response = api.post("/batches", bob, json={"kind": "noop", "lane": "critical", "items": text_item})
     assert error_of(response) == (403, "permission_denied")
-    many = [{"name": f"{i}.txt"} for i in range(51)]
-    assert error_of(api.post("/batches", bob, json={"kind": "noop", "items": many})) == (
+    many = [{"name": f"{i}.txt", "text": RESUME} for i in range(51)]
+    assert error_of(api.post("/batches", bob, json={"opening": OPENING, "items": many})) == (
         413, "quota_exceeded")
     monkeypatch.setattr(api.stack.settings, "max_file_bytes", 100)
     big = {"opening": OPENING, "items": [{"name": "big.txt", "text": "x" * 101}]}

@@ -23,7 +23,7 @@ def make(user, title: str, names: list[str], *, lane: str | None = None,
          status: str | None = None, created_at: datetime | None = None,
          kind: str = "noop") -> str:
     params = {"title": title} if kind == "resume" else {}
-    batch = batches.submit(user, kind=kind, title=title, params=params, lane=lane,
+    batch = batches.submit(user, kind=kind, title=title, params=params, lane=lane, operator=True,
                            items=[batches.NewItem(n, b"text" if kind == "resume" else None)
                                   for n in names], dispatch=False)
     values = {}

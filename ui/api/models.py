@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.analysis import Rejected
 from app.batch_search import BatchRow
+from app.kinds.noop import MAX_SLEEP_MS
 from app.metrics import BrokerProcess, LaneStats
 from app.models import BATCH_FINISHED, Batch, BatchStatus, Item, ItemStatus, Lane
 from app.tokens import TokenInfo
@@ -63,11 +64,11 @@ class OpeningIn(BaseModel):
 
 
 class NoopParams(BaseModel):
-    """Parameters of the `noop` kind (for integration tests): nothing is analysed."""
+    """Parameters of the `noop` kind (for operators' tests; admins only): nothing is analysed."""
 
     model_config = ConfigDict(extra="forbid")
 
-    sleep_ms: int = Field(0, ge=0, le=600_000)
+    sleep_ms: int = Field(0, ge=0, le=MAX_SLEEP_MS)
     fail_rate: float = Field(0.0, ge=0, le=1)
     transient_rate: float = Field(0.0, ge=0, le=1)
 
