@@ -26,12 +26,12 @@ _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _YEAR = r"(?:19[5-9]\d|20\d\d)"
-_DATE = rf"(?:{_MONTH}\.?,?\s*'?{_YEAR}|(?:0?[1-9]|1[0-2])\s*[/.]\s*{_YEAR}|{_YEAR})"
+_DATE = rf"(?:{MONTH}\.?,?\s*'?{_YEAR}|(?:0?[1-9]|1[0-2])\s*[/.]\s*{_YEAR}|{_YEAR})"
 _PRESENT = r"(?:present|current(?:ly)?|now|today|ongoing|date)"
-_RANGE = re.compile(
+RANGE = re.compile(
     rf"(?<![\w/.])(?P<start>{_DATE})\s*(?:-|–|—|−|to|until|till|through|thru)\s*"
     rf"(?P<end>{_DATE}|{_PRESENT})(?![\w/])",
     re.IGNORECASE,
@@ -42,7 +42,7 @@ _STATED = re.compile(
     r"|\bexperience\s+of\s+(?:over\s+|more\s+than\s+)?(?P<m>\d{1,2}(?:\.\d)?)\s*\+?\s*(?:years?|yrs?)\b",
     re.IGNORECASE,
 )
-_MONTH_NAME = re.compile(_MONTH, re.IGNORECASE)
+_MONTH_NAME = re.compile(MONTH, re.IGNORECASE)
 _NUMERIC_MONTH = re.compile(r"^(\d{1,2})\s*[/.]")
 _YEAR_ONLY = re.compile(_YEAR)
 
@@ -64,23 +64,31 @@ def _employment_lines(lines: list[str], spans: list[Section]) -> list[str]:
     experience = [s for s in spans if s.name == "experience"]
     if experience:
         return [line for s in experience for line in lines[s.start_line : s.end_line]]
-    excluded = {i for s in spans if s.name in _NOT_EMPLOYMENT for i in range(s.start_line, s.end_line)}
-    return [line for i, line in enumerate(lines) if i not in excluded]
+    return [line for i, line in enumerate(lines) if is_employment_line_index(i, spans)]
+
+
+def is_employment_line_index(index: int, spans: list[Section]) -> bool:
+    """Whether line `index` may hold a job: inside an experience section when the resume
+    has one, otherwise outside the sections whose dates are not employment."""
+    experience = [s for s in spans if s.name == "experience"]
+    if experience:
+        return any(s.start_line <= index < s.end_line for s in experience)
+    return not any(s.start_line <= index < s.end_line for s in spans if s.name in _NOT_EMPLOYMENT)
 
 
 def _dated_years(text: str, today: date) -> float | None:
     now = today.year * 12 + today.month  # exclusive end of the current month
     intervals: list[tuple[int, int]] = []
-    for m in _RANGE.finditer(text):
-        interval = _interval(m.group("start"), m.group("end"), now)
-        if interval:
-            intervals.append(interval)
+    for m in RANGE.finditer(text):
+        span = interval(m.group("start"), m.group("end"), now)
+        if span:
+            intervals.append(span)
     if not intervals:
         return None
     return _merged_months(intervals) / 12
 
 
-def _interval(start_text: str, end_text: str, now: int) -> tuple[int, int] | None:
+def interval(start_text: str, end_text: str, now: int) -> tuple[int, int] | None:
     start = _month_index(start_text)
     if start is None:
         return None

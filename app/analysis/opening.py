@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -62,8 +63,30 @@ class Opening:
 
 
 def suggest_skills(description: str) -> list[str]:
-    """Canonical skills named in a job description, in order of first appearance."""
+    """Canonical skills named in a job description, in order of first appearance.
+
+    Offered to the recruiter as nice-to-haves: only the recruiter makes a skill a must-have.
+    Matching counts them as nice-to-haves when the opening lists none of its own.
+    """
     return find_skills(description or "")
+
+
+_YEARS_ASKED = re.compile(
+    r"(?<![\w.])(?:at\s+least\s+|minimum\s+(?:of\s+)?|min\.?\s+|over\s+|more\s+than\s+)?"
+    r"(?P<n>\d{1,2}(?:\.\d)?)\s*(?:\+|plus)?\s*(?:-|–|to)?\s*(?:\d{1,2}\s*)?"
+    r"(?:years?|yrs?)\.?(?:\s+of)?(?:\s+[\w/-]+){0,4}?\s+(?:experience|exp)\b",
+    re.IGNORECASE,
+)
+
+
+def suggest_min_years(description: str) -> float | None:
+    """The minimum years a description asks for ("3+ years of experience" -> 3), or None.
+
+    With several figures (one per skill, say) the smallest is the floor for the role.
+    """
+    found = [float(m.group("n")) for m in _YEARS_ASKED.finditer(description or "")]
+    found = [n for n in found if 0 < n <= MAX_MIN_YEARS]
+    return min(found) if found else None
 
 
 def _skill_list(raw: Any, label: str) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 from .contacts import Link, find_emails, find_links, find_phones, guess_name
 from .education import EDUCATION_LEVELS, education_level
 from .experience import years_of_experience
+from .roles import Role, find_roles
 from .sections import find_sections
 from .taxonomy import Taxonomy, default_taxonomy
 from .text import Tokens, normalise, tokenize
@@ -24,6 +25,8 @@ class Profile:
     years: float | None  # total years of experience; None when nothing shows it
     education: str  # one of EDUCATION_LEVELS
     sections: tuple[str, ...]
+    # Title lines from the headline and the dated job entries (see `roles.find_roles`).
+    roles: tuple[Role, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +38,7 @@ class Profile:
             "years": self.years,
             "education": self.education,
             "sections": list(self.sections),
+            "roles": [role.to_dict() for role in self.roles],
         }
 
     @classmethod
@@ -49,6 +53,7 @@ class Profile:
             years=None if data.get("years") is None else float(data["years"]),
             education=education if education in EDUCATION_LEVELS else "none",
             sections=tuple(data.get("sections", ())),
+            roles=tuple(Role.from_dict(r) for r in data.get("roles", ()) if isinstance(r, dict)),
         )
 
 
@@ -64,13 +69,15 @@ def build_profile(
     tokens = tokens if tokens is not None else tokenize(normalise(text))
     lines = text.splitlines()
     names, spans = find_sections(lines)
+    today = today or date.today()
     return Profile(
         name=guess_name(lines),
         emails=find_emails(text),
         phones=find_phones(text),
         links=find_links(text),
         skills=tuple(taxonomy.find_in_tokens(tokens)),
-        years=years_of_experience(lines, spans, today=today or date.today()),
+        years=years_of_experience(lines, spans, today=today),
         education=education_level(text),
         sections=names,
+        roles=find_roles(lines, spans, today=today),
     )

@@ -1,4 +1,8 @@
-"""How close a resume's wording is to the job description: cosine over word weights.
+"""How close a resume's wording is to the job description.
+
+`relevance` (what the score uses): the opening's words found in the resume, weighted by
+how informative each is in general English (see `informativeness`), counts saturating as
+in BM25. `cosine` is the older, unweighted measure, kept for callers that want it.
 
 Stdlib only. Words are lower-cased, lightly stemmed, and weighted by 1 + log(count)
 (sublinear, so one word repeated cannot dominate). There is no corpus to learn inverse
@@ -9,8 +13,11 @@ job advert shares ("experience", "responsible", "team", ...).
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
+from functools import cache
+from pathlib import Path
 
 from .text import Tokens
 
@@ -71,3 +78,69 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     dot = sum(weight * b.get(term, 0.0) for term, weight in a.items())
     norm = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
     return dot / norm if norm else 0.0
+
+
+# --- Informativeness and relevance -------------------------------------------------------
+# How much a word says about a resume, from how rare it is in general English: the Zipf
+# frequency (log10 per billion words) of a shipped list (data/word_frequency.json, from
+# wordfreq). "experience" (5.3) says little, "reconciliations" (2.1) a lot. No corpus and
+# no network are needed, so one resume can be scored alone.
+FREQUENCY_FILE = Path(__file__).with_name("data") / "word_frequency.json"
+ZIPF_CEILING = 6.0  # words at least this common carry no weight
+UNLISTED_ZIPF = 2.4  # words rarer than the list's floor (2.5), and unknown words
+BM25_K1 = 1.2  # repeats of a word count with diminishing returns, as in Okapi BM25
+BM25_B = 0.5  # how much a long resume's counts are discounted
+TYPICAL_RESUME_TERMS = 450  # kept terms in a typical resume (for the length discount)
+
+
+@cache
+def _zipf() -> dict[str, float]:
+    raw = json.loads(FREQUENCY_FILE.read_text(encoding="utf-8"))
+    return {word: float(zipf) for zipf, words in raw["zipf"].items() for word in words.split()}
+
+
+def informativeness(word: str) -> float:
+    """0 for stop words and resume boilerplate, otherwise ZIPF_CEILING - Zipf frequency."""
+    word = word.casefold()
+    if word in _IGNORED or len(word) < 2 or not word[0].isalpha():
+        return 0.0
+    zipf = _zipf().get(word)
+    if zipf is None and word.endswith("s"):
+        zipf = _zipf().get(word[:-1])
+    return max(0.0, ZIPF_CEILING - (UNLISTED_ZIPF if zipf is None else zipf))
+
+
+def term_counts(tokens: Tokens) -> Counter[str]:
+    """Stemmed content words of a text and how often each occurs."""
+    counts: Counter[str] = Counter()
+    for word, n in Counter(tokens.lower).items():  # stem each distinct word once
+        if len(word) > 1 and word[0].isalpha() and word not in _IGNORED:
+            counts[stem(word)] += n
+    return counts
+
+
+def query_weights(text_tokens: Tokens, boost: float = 1.0) -> dict[str, float]:
+    """Stemmed terms of an opening's text, weighted by informativeness (each term once)."""
+    weights: dict[str, float] = {}
+    for word in text_tokens.lower:
+        weight = informativeness(word) * boost
+        if weight > 0:
+            term = stem(word)
+            weights[term] = max(weights.get(term, 0.0), weight)
+    return weights
+
+
+def relevance(counts: Counter[str], query: dict[str, float]) -> float:
+    """0..1: the informativeness-weighted share of the opening's terms in the resume, each
+    term's count saturating as in BM25, so a word repeated cannot make a resume relevant."""
+    total = sum(query.values())
+    if not total or not counts:
+        return 0.0
+    length = sum(counts.values())
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * length / TYPICAL_RESUME_TERMS)
+    got = 0.0
+    for term, weight in query.items():
+        tf = counts.get(term)
+        if tf:
+            got += weight * tf * (BM25_K1 + 1) / (tf + norm)
+    return got / (total * (BM25_K1 + 1))

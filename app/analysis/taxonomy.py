@@ -13,7 +13,12 @@ Matching rules:
 - Short case-sensitive terms (one or two characters) also refuse neighbours that show the
   letter is part of something else: "C-level", "R&D", "Objective-C", "Jane R. Doe".
 - "not_preceded_by" / "not_followed_by" list words that give a term away as ordinary
-  language ("Class C licence", "Go live").
+  language ("Class C licence", "Go live", "sales tax"). They apply to the case-sensitive
+  terms of a skill that has some, otherwise to all its terms.
+- "implies" names broader skills a skill shows: Jenkins is CI/CD, Amazon EC2 is AWS. A
+  resume's skills are those it names; `implied_by` lets matching accept the narrower ones.
+- A short all-capitals token with a lower-case "l" in it ("Cl/CD") is read as the "I" a
+  PDF's text layer lost.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ DATA_FILE = Path(__file__).with_name("data") / "skills.json"
 # of a name, abbreviation or compound rather than the skill.
 _STRICT_NEIGHBOURS = frozenset("-.'&@_")
 _STRICT_MAX_LEN = 2
+_LOST_I_MAX_LEN = 4
 _END = ""  # trie key for "a term ends here"; no token is empty
 
 
@@ -39,6 +45,7 @@ class Skill:
     name: str
     category: str
     aliases: tuple[str, ...]
+    implies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,22 @@ class Taxonomy:
     def __init__(self, skills: list[Skill], categories: dict[str, str], terms: list[_Term]):
         self.skills: tuple[Skill, ...] = tuple(skills)
         self.categories = dict(categories)
+        index = {s.name: s for s in skills}
+        for skill in skills:
+            for broader in skill.implies:
+                if broader not in index:
+                    raise ValueError(f"skill {skill.name!r} implies unknown {broader!r}")
+        narrower: dict[str, set[str]] = {}
+        for skill in skills:
+            todo, seen = list(skill.implies), set()
+            while todo:
+                broader = todo.pop()
+                if broader in seen or broader == skill.name:
+                    continue
+                seen.add(broader)
+                narrower.setdefault(broader, set()).add(skill.name)
+                todo.extend(index[broader].implies)
+        self._implied_by = {name: frozenset(names) for name, names in narrower.items()}
         self._by_key: dict[tuple[str, ...], int] = {}
         self._trie: dict = {}
         for term in terms:
@@ -103,7 +126,9 @@ class Taxonomy:
             case_sensitive = set(entry.get("case_sensitive", ()))
             before = frozenset(w.casefold() for w in entry.get("not_preceded_by", ()))
             after = frozenset(w.casefold() for w in entry.get("not_followed_by", ()))
-            skills.append(Skill(name, entry["category"], aliases))
+            skills.append(Skill(name, entry["category"], aliases,
+                                tuple(entry.get("implies", ()))))
+            contextual = not case_sensitive
             seen_here: set[tuple[str, ...]] = set()
             for phrase in (name, *aliases):
                 words = tokenize(normalise(phrase)).words
@@ -123,15 +148,15 @@ class Taxonomy:
                         words=words,
                         case_sensitive=sensitive,
                         strict=sensitive and len(phrase) <= _STRICT_MAX_LEN,
-                        not_preceded_by=before if sensitive else frozenset(),
-                        not_followed_by=after if sensitive else frozenset(),
+                        not_preceded_by=before if sensitive or contextual else frozenset(),
+                        not_followed_by=after if sensitive or contextual else frozenset(),
                     )
                 )
         return cls(skills, categories, terms)
 
     def find_in_tokens(self, tokens: Tokens) -> list[str]:
         """Canonical names of the skills in `tokens`, in order of first appearance."""
-        lower = tokens.lower
+        lower = _read_lost_i(tokens)
         n = len(lower)
         found: dict[int, None] = {}  # an ordered set
         trie = self._trie
@@ -150,6 +175,10 @@ class Taxonomy:
                 j += 1
         return [self.skills[k].name for k in found]
 
+    def implied_by(self, name: str) -> frozenset[str]:
+        """The skills that show `name` without naming it (Jenkins for CI/CD)."""
+        return self._implied_by.get(name, frozenset())
+
     def find_skills(self, text: str) -> list[str]:
         return self.find_in_tokens(tokenize(normalise(text)))
 
@@ -165,6 +194,19 @@ class Taxonomy:
     def skill(self, name: str) -> Skill | None:
         index = self._by_key.get(phrase_key(name))
         return None if index is None else self.skills[index]
+
+
+def _read_lost_i(tokens: Tokens) -> tuple[str, ...]:
+    """Lower-case tokens, with "Cl" read as "ci" where a capital I became a lower-case l."""
+    lower = tokens.lower
+    fixed = None
+    for i, word in enumerate(tokens.words):
+        if "l" in word and len(word) <= _LOST_I_MAX_LEN and word[0].isupper():
+            guess = word.replace("l", "I")
+            if guess.isupper() and guess.isalpha():
+                fixed = fixed or list(lower)
+                fixed[i] = guess.casefold()
+    return lower if fixed is None else tuple(fixed)
 
 
 @cache

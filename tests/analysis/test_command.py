@@ -32,7 +32,7 @@ def test_profiles_without_an_opening(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert result["profile"]["name"] == "Maria Garcia"
     assert result["profile"]["years"] == 7.5
     assert set(result["profile"]) == {"name", "emails", "phones", "links", "skills", "years",
-                                      "education", "sections"}
+                                      "education", "sections", "roles"}
 
 
 def test_matches_with_an_opening_and_reports_failures(

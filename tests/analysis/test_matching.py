@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.analysis import find_skills
+from app.analysis.taxonomy import Taxonomy, default_taxonomy
 
 
 @pytest.mark.parametrize(
@@ -62,3 +63,34 @@ def test_find_skills(text: str, expected: list[str]) -> None:
 def test_overlapping_phrases_both_count() -> None:
     # "SQL Server" is its own skill, and it still shows the candidate knows SQL.
     assert find_skills("Microsoft SQL Server") == ["Microsoft SQL Server", "SQL"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A capital I read as a lower-case l by the PDF's text layer
+        ("Built Cl/CD pipelines", ["CI/CD"]),
+        ("Chlorine (Cl) levels", []),
+        # Phrases: "sales tax" is tax work, not selling
+        ("Filed sales tax returns", ["Tax preparation"]),
+        ("Sales and sales tax", ["Sales", "Tax preparation"]),
+        ("Prepared financial reports monthly", ["Financial reporting"]),
+        ("Represent clients at court hearings", ["Client representation", "Court hearings"]),
+    ],
+)
+def test_find_skills_in_issue_cases(text: str, expected: list[str]) -> None:
+    assert find_skills(text) == expected
+
+
+def test_narrower_skills_imply_broader_ones() -> None:
+    taxonomy = default_taxonomy()
+    assert taxonomy.implied_by("CI/CD") == {"Jenkins", "GitHub Actions", "GitLab CI"}
+    assert {"Amazon EC2", "Amazon S3"} <= taxonomy.implied_by("AWS")
+    assert taxonomy.implied_by("Python") == frozenset()
+
+
+def test_loader_refuses_an_implication_of_an_unknown_skill() -> None:
+    data = {"categories": {"x": "X"}, "skills": [
+        {"name": "Jenkins", "category": "x", "aliases": [], "implies": ["CI"]}]}
+    with pytest.raises(ValueError, match="unknown"):
+        Taxonomy.from_data(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.analysis import Opening, suggest_skills
+from app.analysis.opening import suggest_min_years
 from app.errors import InvalidInput
 
 
@@ -62,3 +63,18 @@ def test_suggest_skills_from_a_description() -> None:
     assert suggest_skills(description) == [
         "Forklift operation", "Shipping and receiving", "Inventory management", "RF scanning"]
     assert suggest_skills("") == []
+
+
+@pytest.mark.parametrize(
+    ("description", "years"),
+    [
+        ("3+ years of experience in payroll", 3.0),
+        ("At least 5 years' experience. Minimum of 2 years of supervisory experience.", 2.0),
+        ("2-4 years of accounting experience", 2.0),
+        ("10 yrs exp in kitchens", 10.0),
+        ("Experience with Python; a 3 year contract", None),
+        ("", None),
+    ],
+)
+def test_suggest_min_years(description: str, years: float | None) -> None:
+    assert suggest_min_years(description) == years

@@ -11,6 +11,7 @@ from app.analysis.contacts import find_emails, find_links, find_phones, guess_na
 from app.analysis.education import education_level
 from app.analysis.experience import years_of_experience
 from app.analysis.profile import build_profile
+from app.analysis.roles import Role
 from app.analysis.sections import find_sections
 
 from . import factories
@@ -190,6 +191,9 @@ def test_full_profile_of_a_nurse() -> None:
         years=7.5,  # Jan 2017 .. Jun 2024, two adjacent jobs
         education="bachelor",
         sections=("summary", "experience", "education", "certifications"),
+        roles=(Role("MARIA GARCIA, RN"),  # the headline
+               Role("Mercy Hospital - Registered Nurse, ICU", 2018 * 12 + 2, 2024 * 12 + 6),
+               Role("City Clinic - Nurse", 2017 * 12, 2018 * 12 + 2)),
     )
     assert profile.skills[:4] == ("RN license", "Critical care", "Patient care",
                                   "Medication administration")

@@ -35,9 +35,7 @@ OPENINGS = {
     ),
 }
 # Bands of the other resumes that are not "weak", with the reason.
-OTHER_BANDS = {
-    "warehouse": {"electrician": "partial"},  # holds a forklift certificate: 1 of 3 must-haves
-}
+OTHER_BANDS: dict[str, dict[str, str]] = {}
 
 
 def _ranking(opening: Opening) -> list[tuple[str, int, str]]:

@@ -95,7 +95,8 @@ def test_shortlist_rows_carry_skills_and_band(finished_batch):
     assert top.name == "Ann Adams" and top.file == "ann.txt"
     assert top.must_have_matched == ["Python", "PostgreSQL"]
     assert top.must_have_missing == [] and top.nice_to_have_matched == ["Docker"]
-    assert top.band == "strong" and top.years and top.years > 10
+    # Every skill, but no title like "Backend Engineer" (only "Engineer"): good, not strong
+    assert top.band == "good" and top.years and top.years > 10
     eve = next(r for r in queries.shortlist(owner, batch.id, per_page=100).rows
                if r.name == "Eve Ezra")
     assert eve.must_have_missing == ["Python", "PostgreSQL"] and eve.band == "weak"
@@ -110,7 +111,7 @@ def test_failed_items_and_details(finished_batch):
     top = queries.shortlist(owner, batch.id, per_page=1).rows[0]
     detail = queries.item_detail(owner, top.item_id)
     assert detail.file == "ann.txt" and detail.status == "done"
-    assert detail.analysis["match"]["explanation"].startswith("Strong match")
+    assert detail.analysis["match"]["explanation"].startswith("Good match (score 66). Role:")
 
 
 def test_another_recruiter_sees_nothing(finished_batch):
