@@ -2,8 +2,12 @@
 
 Archives are untrusted, so every limit is checked twice: against the sizes the archive
 declares (cheap, before reading anything) and against the bytes actually produced while
-reading (so a header that lies cannot slip past). Entry names are only ever displayed,
-never used as paths, and are reduced to a safe base name.
+reading (so a header that lies cannot slip past). The entries are counted in the central
+directory before zipfile builds an object for each, and the compression ratio is bounded
+per entry at any size and for the archive as a whole, so neither one huge entry nor many
+small ones (nor entries sharing the same packed bytes) can grow a small upload into a
+large amount of stored data. Entry names are only ever displayed, never used as paths,
+and are reduced to a safe base name.
 """
 
 from __future__ import annotations
@@ -17,12 +21,9 @@ from dataclasses import dataclass, field
 from app.errors import TooLarge
 
 from . import messages
-from .sniff import READABLE_KINDS, declared_entry_count, detect_type, unsupported_reason
+from .sniff import READABLE_KINDS, detect_type, unsupported_reason, zip_entry_count
 
-# A well-compressed text file can legitimately shrink a lot; the ratio test only applies
-# to entries big enough to matter, so small, repetitive files are not refused.
-RATIO_MIN_BYTES = 1024 * 1024
-# How many entries the archive may declare, junk included (macOS adds one per file),
+# How many entries the archive may hold, junk included (macOS adds one per file),
 # before it is refused without being opened.
 DECLARED_ENTRIES_FACTOR = 4
 _CHUNK = 64 * 1024
@@ -57,12 +58,14 @@ def unpack_upload(
     max_entries: int,
     max_total_bytes: int,
     max_ratio: float,
+    max_entry_bytes: int | None = None,
 ) -> UnpackResult:
     """Split one upload into documents; refuse what cannot be a resume, with a reason.
 
-    Raises TooLarge / InvalidInput only for an archive that breaks the archive limits
-    (too many entries, too much data, a compression bomb); everything else that cannot be
-    used lands in `rejected`.
+    `max_entry_bytes` caps a file inside an archive (a resume is small; default: the
+    single-file limit). Raises TooLarge / InvalidInput only for an archive that breaks the
+    archive limits (too many entries, too much data, a compression bomb); everything else
+    that cannot be used lands in `rejected`.
     """
     name = safe_name(filename)
     kind = detect_type(data)
@@ -71,7 +74,8 @@ def unpack_upload(
         if reason:
             return UnpackResult([], [Rejected(name, reason)])
         return UnpackResult([UploadedFile(name, data)], [])
-    limits = _Limits(max_file_bytes, max_entries, max_total_bytes, max_ratio)
+    entry_bytes = min(max_file_bytes, max_entry_bytes or max_file_bytes)
+    limits = _Limits(entry_bytes, max_entries, max_total_bytes, max_ratio, len(data))
     return _unpack_zip(name, data, limits)
 
 
@@ -92,6 +96,12 @@ class _Limits:
     entries: int
     total_bytes: int
     ratio: float
+    archive_bytes: int
+
+    @property
+    def expanded_bytes(self) -> float:
+        """The most all entries together may expand to: the ratio applies to the archive."""
+        return self.ratio * max(self.archive_bytes, 1)
 
 
 def _single_file_problem(data: bytes, kind: str, max_file_bytes: int) -> str | None:
@@ -105,9 +115,12 @@ def _single_file_problem(data: bytes, kind: str, max_file_bytes: int) -> str | N
 
 
 def _unpack_zip(archive_name: str, data: bytes, limits: _Limits) -> UnpackResult:
-    declared = declared_entry_count(data)
-    if declared is not None and declared > limits.entries * DECLARED_ENTRIES_FACTOR + 16:
-        raise TooLarge(messages.archive_too_many(archive_name, declared, limits.entries))
+    most = limits.entries * DECLARED_ENTRIES_FACTOR + 16
+    count = zip_entry_count(data, stop_after=most)
+    if count is None:
+        return UnpackResult([], [Rejected(archive_name, messages.DAMAGED_ARCHIVE)])
+    if count > most:
+        raise TooLarge(messages.archive_too_many_entries(archive_name, limits.entries))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
@@ -125,13 +138,14 @@ def _check_declared(archive_name: str, entries: list[zipfile.ZipInfo], limits: _
     if len(entries) > limits.entries:
         raise TooLarge(messages.archive_too_many(archive_name, len(entries), limits.entries))
     wanted = [i for i in entries if i.file_size <= limits.file_bytes]
-    if sum(i.file_size for i in wanted) > limits.total_bytes:
+    declared_total = sum(i.file_size for i in wanted)
+    if declared_total > limits.total_bytes:
         raise TooLarge(messages.archive_too_big(archive_name, limits.total_bytes))
     for info in entries:
-        if info.file_size >= RATIO_MIN_BYTES and info.file_size > limits.ratio * max(
-            info.compress_size, 1
-        ):
+        if info.file_size > limits.ratio * max(info.compress_size, 1):
             raise TooLarge(messages.archive_bomb(archive_name, _entry_name(info), limits.ratio))
+    if declared_total > limits.expanded_bytes:
+        raise TooLarge(messages.archive_bomb_total(archive_name, limits.ratio))
 
 
 def _read_entries(
@@ -181,8 +195,14 @@ def _read_bounded(
             produced += len(chunk)
             if total_so_far + produced > limits.total_bytes:
                 raise TooLarge(messages.archive_too_big(archive_name, limits.total_bytes))
-            if produced >= RATIO_MIN_BYTES and produced > limits.ratio * max(info.compress_size, 1):
+            # At any size: a thousand small entries of a thousand times their packed size
+            # store as much as one big one.
+            if produced > limits.ratio * max(info.compress_size, 1):
                 raise TooLarge(messages.archive_bomb(archive_name, _entry_name(info), limits.ratio))
+            # And for the archive: entries that declare large packed sizes, or share the
+            # same packed bytes, pass the test above one by one.
+            if total_so_far + produced > limits.expanded_bytes:
+                raise TooLarge(messages.archive_bomb_total(archive_name, limits.ratio))
             if produced > limits.file_bytes:
                 return None
             chunks.append(chunk)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import pytest
 
 from app.analysis import Rejected, UnpackResult, UploadedFile, messages, unpack_upload
-from app.analysis.sniff import declared_entry_count
+from app.analysis.sniff import detect_type, zip_entry_count
 from app.analysis.unpack import safe_name
 from app.errors import InvalidInput, TooLarge
+from tests.security import zips
 
 from . import factories
 
@@ -126,10 +128,12 @@ def test_too_many_entries_raises_naming_the_archive() -> None:
 
 def test_entry_count_is_checked_before_opening_the_archive() -> None:
     archive = factories.make_zip({f"cv{i}.txt": b"Jane" for i in range(40)})
-    assert declared_entry_count(archive) == 40
+    assert zip_entry_count(archive, stop_after=100) == 40
+    assert zip_entry_count(archive, stop_after=10) == 11  # stops counting past the limit
     with pytest.raises(TooLarge) as caught:
         unpack_upload("many.zip", archive, **{**LIMITS, "max_entries": 2})
-    assert "holds 40 files" in caught.value.message
+    assert caught.value.message == messages.archive_too_many_entries("many.zip", 2)
+    assert "holds more than 2 files" in caught.value.message
 
 
 def test_total_size_limit_raises() -> None:
@@ -175,3 +179,118 @@ def test_damaged_archive_is_rejected() -> None:
     result = unpack_upload("broken.zip", archive[: len(archive) - 30], **LIMITS)
     assert result.files == []
     assert result.rejected == [Rejected("broken.zip", messages.DAMAGED_ARCHIVE)]
+
+
+# --- Audit findings 3 and 7: archives that lie about their entries, and small bombs ------
+
+PRODUCTION = dict(max_file_bytes=10 * MB, max_entries=1000, max_total_bytes=200 * MB,
+                  max_ratio=100.0, max_entry_bytes=5 * MB)
+
+
+@pytest.fixture
+def zipinfos_built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many ZipInfo objects zipfile builds (one per central-directory record it reads)."""
+    built = [0]
+    original = zipfile.ZipInfo
+
+    class Counting(original):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs) -> None:
+            built[0] += 1
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(zipfile, "ZipInfo", Counting)
+    return built
+
+
+def test_a_zip_lying_about_its_entry_count_is_refused_before_zipfile_reads_it(
+        zipinfos_built: list[int]) -> None:
+    archive = zips.lying_count_zip(400_000, declared=1)  # 20 MB; the end record says 1
+    assert len(archive) > 20_000_000
+    started = time.perf_counter()
+    with pytest.raises(TooLarge) as caught:
+        unpack_upload("liar.zip", archive, **PRODUCTION)
+    elapsed = time.perf_counter() - started
+    print(f"\nlying ZIP of 400,000 records refused in {elapsed * 1000:.1f} ms")
+    # Counted, not built: the cost does not depend on the machine or on the lie's size
+    # (before: 400,000 ZipInfo objects, 3.6 s and +181 MB here).
+    assert zipinfos_built[0] == 0
+    assert elapsed < 1.0, elapsed
+    assert caught.value.message == (
+        "The archive 'liar.zip' holds more than 1000 files; at most 1000 are allowed in one"
+        " archive. Split it into smaller archives.")
+    assert zip_entry_count(archive, stop_after=4016) == 4017
+    # As an entry of another archive (a "Word file" of 200,000 parts), it is not opened either
+    nested = zips.lying_count_zip(200_000, declared=1)
+    assert detect_type(nested) == "zip" and zipinfos_built[0] == 0
+    # Nor one of 4,999 parts (under the Word limit): its names are read from the directory
+    assert detect_type(zips.lying_count_zip(4999, declared=4999)) == "zip"
+    word, before = factories.make_docx("Jane Doe"), zipinfos_built[0]  # (writing builds some)
+    assert detect_type(word) == "docx" and zipinfos_built[0] == before
+
+
+def test_the_entry_count_walks_the_directory_zipfile_reads() -> None:
+    plain = factories.make_zip({f"cv{i}.txt": b"Jane" for i in range(30)})
+    commented = io.BytesIO()
+    with zipfile.ZipFile(commented, "w") as archive:
+        archive.writestr("cv.txt", b"Jane")
+        archive.comment = b"Resumes for the nurse opening" * 10
+    prefixed = b"#!/bin/sh\nexit 0\n" * 100 + plain  # a self-extracting archive's stub
+    many = io.BytesIO()  # over 65,535 entries: Zip64 end records hold the count and size
+    with zipfile.ZipFile(many, "w", zipfile.ZIP_STORED) as archive:
+        for i in range(66_000):
+            archive.writestr(f"{i}", b"")
+    for data in (plain, commented.getvalue(), prefixed, many.getvalue()):
+        expected = len(zipfile.ZipFile(io.BytesIO(data)).infolist())
+        assert zip_entry_count(data, stop_after=100_000) == expected
+    assert zip_entry_count(many.getvalue(), stop_after=5000) == 5001
+    truncated = plain[: len(plain) - 30]
+    assert zip_entry_count(truncated, stop_after=100) is None
+    assert unpack_upload("t.zip", truncated, **LIMITS).rejected == [
+        Rejected("t.zip", messages.DAMAGED_ARCHIVE)]
+
+
+def test_small_entries_are_held_to_the_ratio_too() -> None:
+    # The audit's 510 KB archive: 190 entries of 1,000,000 bytes (under the old 1 MiB
+    # floor of the ratio test) became 190 MB of stored documents.
+    archive = zips.small_entries_zip(190, 1_000_000)
+    assert 400_000 < len(archive) < 600_000
+    with pytest.raises(TooLarge) as caught:
+        unpack_upload("cvs.zip", archive, **PRODUCTION)
+    assert caught.value.message == (
+        "The archive 'cvs.zip' was refused: 'cv000.txt' inside it expands more than 100 times"
+        " its packed size, which is how harmful archives work. Make the archive again from"
+        " the original files.")
+    # 300 KB of spaces packs into ~300 bytes: refused at any size
+    with pytest.raises(TooLarge) as caught:
+        unpack_upload("s.zip", factories.make_zip({"cv.txt": b" " * 300_000}), **PRODUCTION)
+    assert caught.value.message == messages.archive_bomb("s.zip", "cv.txt", 100.0)
+    # ... while ordinary text, which packs 3-5 times, still passes at every size
+    text = (factories.SOFTWARE_SENIOR * 40).encode()
+    ok = unpack_upload("ok.zip", factories.make_zip({"a.txt": text, "b.txt": text[:300]}),
+                       **PRODUCTION)
+    assert [f.name for f in ok.files] == ["a.txt", "b.txt"] and ok.rejected == []
+
+
+def test_entries_sharing_packed_bytes_are_held_to_the_archive_ratio() -> None:
+    # 150 records naming one entry that expands ~53 times: each passes the per-entry test,
+    # together they declare 150 MB from a 28 KB archive.
+    archive, ratio = zips.shared_entry_zip(150)
+    assert 40 < ratio < 100 and len(archive) < 30_000
+    with pytest.raises(TooLarge) as caught:
+        unpack_upload("shared.zip", archive, **PRODUCTION)
+    assert caught.value.message == (
+        "The archive 'shared.zip' was refused: its files expand to more than 100 times the"
+        " archive's size, which is how harmful archives work. Make the archive again from"
+        " the original files.")
+
+
+def test_a_file_inside_an_archive_has_its_own_size_limit() -> None:
+    big = factories.random_bytes(1_600_000).hex().encode()  # 3.2 MB, packs ~2 times
+    archive = factories.make_zip({"cv.txt": b"Jane Doe", "portfolio.txt": big})
+    result = unpack_upload("x.zip", archive, **{**PRODUCTION, "max_entry_bytes": 2 * MB})
+    assert [f.name for f in result.files] == ["cv.txt"]
+    assert result.rejected == [Rejected("portfolio.txt", messages.too_large(2 * MB))]
+    assert result.rejected[0].reason.startswith("This file is larger than the 2 MB limit.")
+    # The same file uploaded on its own has the single-file limit
+    alone = unpack_upload("portfolio.txt", big, **{**PRODUCTION, "max_entry_bytes": 2 * MB})
+    assert [f.name for f in alone.files] == ["portfolio.txt"]

@@ -7,10 +7,11 @@ import threading
 from app import ratelimit
 from app.models import Batch
 from app.settings import get_settings
-from tests.api.conftest import error_of, set_setting
+from tests.api.conftest import OPENING, RESUME, error_of, set_setting
 from tests.engine.helpers import count_rows
 
-BODY = {"kind": "noop", "items": [{"name": "a.txt"}, {"name": "b.txt"}]}
+BODY = {"opening": OPENING, "items": [{"name": "a.txt", "text": RESUME},
+                                      {"name": "b.txt", "text": RESUME + "\nNurse"}]}
 
 
 def test_a_retry_with_the_same_key_returns_the_same_batch(api):
@@ -23,7 +24,7 @@ def test_a_retry_with_the_same_key_returns_the_same_batch(api):
     assert again.json()["id"] == first.json()["id"] and again.json()["replayed"] is True
     assert again.headers["idempotent-replayed"] == "true"
     # Even a different body: the key identifies the submission
-    other_body = api.post("/batches", alice, json={**BODY, "items": [{"name": "z"}]},
+    other_body = api.post("/batches", alice, json={**BODY, "items": [{"name": "z", "text": "z"}]},
                           headers={"Idempotency-Key": "order-42"})
     assert other_body.status_code == 200 and other_body.json()["id"] == first.json()["id"]
     # Another key, no key, or another user's same key: new batches
@@ -38,10 +39,10 @@ def test_a_retry_with_the_same_key_returns_the_same_batch(api):
 def test_a_multipart_replay_needs_no_upload(api):
     alice = api.user()
     files = [("files", ("a.txt", b"hello")), ("files", ("b.txt", b"world"))]
-    first = api.post("/batches", alice, data={"kind": "noop"}, files=files,
+    first = api.post("/batches", alice, data={"title": "Nurse"}, files=files,
                      headers={"Idempotency-Key": "upload-1"})
     assert first.status_code == 201
-    again = api.post("/batches", alice, data={"kind": "noop"}, files=files[:1],
+    again = api.post("/batches", alice, data={"title": "Nurse"}, files=files[:1],
                      headers={"Idempotency-Key": "upload-1"})
     assert (again.status_code, again.json()["id"], again.json()["total"]) == (
         200, first.json()["id"], 2)
@@ -90,12 +91,25 @@ def test_submissions_are_rate_limited_per_token(api, monkeypatch):
     # Another token (another user) has its own budget; reads are not limited
     assert api.post("/batches", bob, json=BODY).status_code == 201
     assert api.get("/batches", alice).status_code == 200
-    # A replay does not count against the budget
-    replay_key = api.post("/batches", bob, json=BODY, headers={"Idempotency-Key": "k"})
-    for _ in range(3):
-        assert api.post("/batches", bob, json=BODY, headers={"Idempotency-Key": "k"}
-                        ).status_code == 200
-    assert replay_key.status_code == 201
+
+
+def test_replays_count_against_the_rate_limit(api, monkeypatch):
+    # Audit finding 6: a replay is read and validated like a submission, so it costs as
+    # much; before, replays of one key were never limited.
+    set_setting(monkeypatch, "api_submit_rate_per_minute", 3)
+    alice = api.user()
+    first = api.post("/batches", alice, json=BODY, headers={"Idempotency-Key": "k"})
+    assert first.status_code == 201 and first.headers["ratelimit-remaining"] == "2"
+    for remaining in ("1", "0"):
+        replay = api.post("/batches", alice, json=BODY, headers={"Idempotency-Key": "k"})
+        assert replay.status_code == 200 and replay.json()["id"] == first.json()["id"]
+        assert replay.headers["ratelimit-remaining"] == remaining
+    refused = api.post("/batches", alice, json=BODY, headers={"Idempotency-Key": "k"})
+    assert error_of(refused) == (429, "rate_limited")
+    retry_after = int(refused.headers["retry-after"])
+    assert refused.json()["error"]["message"] == (
+        f"Too many submissions: at most 3 a minute per token. Try again in {retry_after} s.")
+    assert count_rows(Batch) == 1
 
 
 def test_the_limiter_counts_fixed_windows(stack):

@@ -102,8 +102,10 @@ def test_upload_limits_are_enforced_on_the_server(stack_factory):
 
 
 def test_a_zip_bomb_is_refused_by_name(stack):
-    with pytest.raises(TooLarge, match="Skills.zip"):
-        uploads.prepare([("Skills.zip", factories.zip_bomb(size_bytes=5 * 1024 * 1024))])
+    # One rejected file, not a refused upload (audit finding 14): the rest would go ahead
+    prepared = uploads.prepare([("Skills.zip", factories.zip_bomb(size_bytes=5 * 1024 * 1024))])
+    assert prepared.items == [] and [r.name for r in prepared.rejected] == ["Skills.zip"]
+    assert prepared.rejected[0].reason.startswith("The archive 'Skills.zip' was refused")
 
 
 def test_analyze_command_prints_profile_and_match(tmp_path):

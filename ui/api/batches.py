@@ -38,7 +38,7 @@ from ui.api.models import (
     SubmittedBatch,
 )
 from ui.api.openapi import errors_doc
-from ui.api.submit import read_submission
+from ui.api.submit import Submission, read_submission
 
 router = APIRouter(tags=["batches"])
 _KEY = re.compile(r"[\x20-\x7e]{1,200}")
@@ -63,7 +63,8 @@ REPORT_TYPES = {
         " (`replayed: true`, header `Idempotent-Replayed: true`) and creates nothing."
         " A replay is validated like any request, but the key identifies the submission:"
         " its contents are not compared with the first one's.\n\n"
-        "**Rate limit**: submissions per minute per token (429 with `Retry-After`)."
+        "**Rate limit**: submissions per minute per token (429 with `Retry-After`);"
+        " idempotent replays count too."
     ),
     responses={200: {"model": SubmittedBatch, "description": "An idempotent replay."},
                **errors_doc(400, 401, 403, 413, 415, 422, 429)},
@@ -85,16 +86,29 @@ async def submit_batch(
     if key and not _KEY.fullmatch(key):
         raise MalformedRequest("The Idempotency-Key must be printable ASCII, at most 200"
                                " characters (a UUID is a good choice).")
+    # Every request counts, replays too: a replay is read and validated like any
+    # submission, so it costs as much, and must not be a way around the limit.
+    limit = int(setting("api_submit_rate_per_minute"))
+    decision = await run_in_threadpool(ratelimit.hit, "submit", caller.token_hash, limit, 60)
+    if not decision.allowed:
+        raise RateLimited(
+            f"Too many submissions: at most {limit} a minute per token. Try again in"
+            f" {decision.retry_after_s} s.", retry_after_s=decision.retry_after_s)
+    if limit > 0:
+        response.headers["RateLimit-Limit"] = str(limit)
+        response.headers["RateLimit-Remaining"] = str(decision.remaining)
+    # Read before taking the key: requests with one key then wait only for each other's
+    # lookup and insert, not for each other's parsing (a malformed replay is refused too).
+    submission = await read_submission(request)
     if key is None:
-        return await _submit(request, response, caller, None)
+        return await _submit(request, response, caller, submission, None)
     # Requests with one key wait for each other in this process; across processes the
     # database's unique (owner, key) constraint decides.
     async with _key_lock(user.id, key):
         earlier = await run_in_threadpool(batch_search.by_idempotency_key, user, key)
         if earlier is not None:
-            await read_submission(request)  # a malformed replay is refused like any request
             return _replay(response, earlier)
-        return await _submit(request, response, caller, key)
+        return await _submit(request, response, caller, submission, key)
 
 
 _keys_in_progress: set[tuple[int, str]] = set()
@@ -118,15 +132,8 @@ async def _key_lock(user_id: int, key: str):
 
 
 async def _submit(request: Request, response: Response, caller: Caller,
-                  key: str | None) -> SubmittedBatch:
+                  submission: Submission, key: str | None) -> SubmittedBatch:
     user = caller.user
-    limit = int(setting("api_submit_rate_per_minute"))
-    decision = await run_in_threadpool(ratelimit.hit, "submit", caller.token_hash, limit, 60)
-    if not decision.allowed:
-        raise RateLimited(
-            f"Too many submissions: at most {limit} a minute per token. Try again in"
-            f" {decision.retry_after_s} s.", retry_after_s=decision.retry_after_s)
-    submission = await read_submission(request)
     started = utcnow()
     try:
         batch = await run_in_threadpool(
@@ -142,9 +149,6 @@ async def _submit(request: Request, response: Response, caller: Caller,
     if key and batch.created_at < started:
         return _replay(response, batch)
     response.headers["Location"] = f"{request.scope.get('root_path', '')}/batches/{batch.id}"
-    if limit > 0:
-        response.headers["RateLimit-Limit"] = str(limit)
-        response.headers["RateLimit-Remaining"] = str(decision.remaining)
     return SubmittedBatch.submitted(batch, submission.rejected, replayed=False)
 
 
