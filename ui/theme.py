@@ -108,8 +108,7 @@ def admin_frame(user: User, title: str, path: str) -> Iterator[ui.column]:
 
 
 def _sign_out() -> None:
-    auth.sign_out()
-    ui.navigate.to(auth.SIGNIN_PATH)
+    ui.navigate.to(auth.sign_out())
 
 
 def not_found(user: User | None, message: str) -> None:

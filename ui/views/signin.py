@@ -16,6 +16,8 @@ log = logging.getLogger("shortlist.ui.signin")
 
 
 def register() -> None:
+    auth.register_routes()
+
     @ui.page(auth.SIGNIN_PATH)
     def signin_page(request: Request):
         target = auth.safe_next(request.query_params.get("next"))
@@ -32,6 +34,10 @@ def register() -> None:
                 password.props("autocomplete=current-password outlined").classes("w-full").mark("password")
                 problem = ui.label().classes("text-negative sl-wrap").props("role=alert").mark("problem")
                 problem.set_visibility(False)
+                if request.query_params.get("again"):
+                    # The ticket from the form expired or was used: see ui/auth.py.
+                    problem.text = "Signing in did not finish. Please sign in again."
+                    problem.set_visibility(True)
                 button = ui.button("Sign in").props("unelevated no-caps").classes("w-full").mark(
                     "sign-in")
 
@@ -59,8 +65,8 @@ def register() -> None:
                     button.enable()
                 if user is None:  # the server is shutting down
                     return
-                auth.sign_in(user)
-                ui.navigate.to(target)
+                # A new session starts over plain HTTP, where its cookie can be set.
+                ui.navigate.to(await auth.signin_ticket_url(user, target))
 
             button.on_click(submit)
             password.on("keydown.enter", submit)
