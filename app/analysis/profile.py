@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .contacts import Link, find_emails, find_links, find_phones, guess_name
+from .contacts import Link, find_emails, find_links, find_phones
 from .education import EDUCATION_LEVELS, education_level
 from .experience import years_of_experience
+from .names import find_name
 from .roles import Role, find_roles
 from .sections import find_sections
 from .taxonomy import Taxonomy, default_taxonomy
@@ -71,7 +72,7 @@ def build_profile(
     names, spans = find_sections(lines)
     today = today or date.today()
     return Profile(
-        name=guess_name(lines),
+        name=find_name(lines),
         emails=find_emails(text),
         phones=find_phones(text),
         links=find_links(text),

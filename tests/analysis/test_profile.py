@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 
 from app.analysis import Link, Profile
-from app.analysis.contacts import find_emails, find_links, find_phones, guess_name
+from app.analysis.contacts import find_emails, find_links, find_phones
 from app.analysis.education import education_level
 from app.analysis.experience import years_of_experience
+from app.analysis.names import find_name
 from app.analysis.profile import build_profile
 from app.analysis.roles import Role
 from app.analysis.sections import find_sections
@@ -26,15 +27,15 @@ from .conftest import TODAY
         ("MARIA GARCIA, RN\nmaria@example.com", "Maria Garcia"),
         ("Resume\n\nMike O'Neil\nElectrician", "Mike O'Neil"),
         ("Curriculum Vitae\nLudwig van Beethoven", "Ludwig van Beethoven"),
-        ("jane@example.com | 555-123-4567\nJane Q. Public", "Jane Q. Public"),
+        ("jane@example.com | 555-123-4567\nJane Q. Porter", "Jane Q. Porter"),
         ("Name: Anna-Lena Schmidt\nBerlin", "Anna-Lena Schmidt"),
         ("José Álvarez | Madrid | jose@example.com", "José Álvarez"),
         ("Senior Software Engineer\nPython developer with 5 years", None),
         ("SUMMARY\nExperienced nurse", None),
     ],
 )
-def test_guess_name(text: str, expected: str | None) -> None:
-    assert guess_name(text.splitlines()) == expected
+def test_find_name(text: str, expected: str | None) -> None:
+    assert find_name(text.splitlines()) == expected
 
 
 def test_emails_are_found_lowercased_and_deduplicated() -> None:
