@@ -1,6 +1,6 @@
 """Claim an item when a worker fetches its message, not when a thread takes it.
 
-The consumer tells app.processing.claim_ahead of every item message it fetches (not of
+The consumer tells app.engine.processing.claim_ahead of every item message it fetches (not of
 delayed retries, which wait for their time first); the thread that takes the message
 finds the claim done or in flight. An item claimed ahead whose message is not processed
 is handed back, claimable at once with its attempt refunded: before a stopping worker
@@ -14,9 +14,9 @@ from __future__ import annotations
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware
 
-from app import processing
-from app.broker import LaneBroker
-from app.dispatch import ITEM_ACTOR_PREFIX
+from app.engine import processing
+from app.engine.broker import LaneBroker
+from app.engine.dispatch import ITEM_ACTOR_PREFIX
 
 
 def item_of(message: MessageProxy) -> int | None:

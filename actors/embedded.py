@@ -6,7 +6,7 @@ import dramatiq
 
 from actors import heartbeat
 from actors.registry import declare_actors
-from app.broker import get_broker
+from app.engine.broker import get_broker
 from app.settings import Settings
 
 

@@ -28,8 +28,8 @@ import time
 import dramatiq
 from dramatiq.middleware import Middleware
 
-from app import workers
-from app.dispatch import ITEM_ACTOR_PREFIX
+from app.admin import workers
+from app.engine.dispatch import ITEM_ACTOR_PREFIX
 from app.settings import LANES, get_settings
 
 log = logging.getLogger("shortlist.heartbeat")

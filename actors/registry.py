@@ -13,9 +13,9 @@ import sqlalchemy.exc
 
 from actors import claim_ahead
 from actors.shutdown import FlushEndings
-from app import finalize, processing
-from app.dispatch import FINALIZE_ACTOR, LANE_PRIORITY, item_actor_name
-from app.outcome import RetryItem
+from app.engine import finalize, processing
+from app.engine.dispatch import FINALIZE_ACTOR, LANE_PRIORITY, item_actor_name
+from app.engine.outcome import RetryItem
 from app.settings import LANES, Settings
 
 # Infrastructure hiccups (database or Redis unreachable) are retried this many times.

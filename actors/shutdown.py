@@ -1,8 +1,8 @@
 """Persist what the flusher still holds before a worker process exits; one stop is one
 SIGTERM.
 
-Endings of items are written behind (app.writebehind), and acks are sent in bulk
-(app.broker.LaneConsumer.ack). On a clean stop (SIGTERM, a
+Endings of items are written behind (app.engine.writebehind), and acks are sent in bulk
+(app.engine.broker.LaneConsumer.ack). On a clean stop (SIGTERM, a
 deploy) Dramatiq stops the worker threads and then emits after_worker_shutdown: that
 flushes. Dramatiq's worker processes leave through multiprocessing, which skips atexit
 handlers, and a deliberate second SIGTERM ("kill now") makes dramatiq exit before
@@ -28,8 +28,8 @@ from collections.abc import Callable
 
 from dramatiq.middleware import Middleware
 
-from app import processing
-from app.broker import LaneBroker
+from app.engine import processing
+from app.engine.broker import LaneBroker
 
 EXIT_FLUSH_S = 5.0
 DUPLICATE_SIGTERM_S = 2.0

@@ -6,9 +6,9 @@ settings and set explicitly here, then the actors are declared on it.
 
 from actors import heartbeat
 from actors.registry import declare_actors
-from app import processing
-from app.broker import build_broker, set_broker
 from app.db import build_engine, set_engine
+from app.engine import processing
+from app.engine.broker import build_broker, set_broker
 from app.logs import fold_existing_handlers
 from app.settings import get_settings
 

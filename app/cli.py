@@ -40,7 +40,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
-    from app import users
+    from app.accounts import users
 
     user = users.create_user(args.email, _read_password(), role=args.role, plan=args.plan)
     print(f"Created {user.role} {user.email} on the {user.plan} plan.")
@@ -48,7 +48,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_create_token(args: argparse.Namespace) -> int:
-    from app import users
+    from app.accounts import users
 
     token = users.create_token(args.email, args.name)
     print(token)
@@ -59,7 +59,7 @@ def cmd_create_token(args: argparse.Namespace) -> int:
 def _print_status(batch_id: str, as_json: bool) -> None:
     import json
 
-    from app import batches
+    from app.engine import batches
 
     status = batches.status(batch_id)
     if as_json:
@@ -74,7 +74,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from app import batches, users
+    from app.accounts import users
+    from app.engine import batches
 
     owner = users.get_user_by_email(args.owner)
     params: dict = {}
@@ -86,7 +87,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         if not args.opening:
             raise ShortlistError("A resume screening needs --opening FILE.json.")
         params = json.loads(Path(args.opening).read_text())
-        from app import uploads
+        from app.recruiting import uploads
 
         prepared = uploads.prepare((Path(f).name, Path(f).read_bytes()) for f in args.files)
         for rejected in prepared.rejected:
@@ -112,7 +113,7 @@ def _operator():
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    from app import batches
+    from app.engine import batches
 
     batches.cancel(_operator(), args.batch_id)
     _print_status(args.batch_id, args.json)
@@ -120,7 +121,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    from app import batches
+    from app.engine import batches
 
     count = batches.retry(_operator(), args.batch_id, include_cancelled=args.cancelled)
     if not args.json:
@@ -136,10 +137,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from app import bench
+    from actors.registry import declare_actors  # the composition root wires the faces in
+    from app.benchmarks import throughput
 
-    return bench.main(args.items, args.processes, args.threads, args.kind, args.sleep_ms,
-                      args.json, args.rounds)
+    return throughput.main(args.items, args.processes, args.threads, args.kind, args.sleep_ms,
+                           args.json, args.rounds, declare_actors=declare_actors)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="raw, then Shortlist, this many times; the median round is shown")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)
+    sub.add_parser("bench-dashboard", add_help=False,
+                   help="time every admin view over a large database (its own --help)")
 
     for name, func, text in (("status", cmd_status, "print a batch's status and counts"),
                              ("cancel", cmd_cancel, "cancel a batch"),
@@ -205,7 +209,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def bench_dashboard(argv: list[str]) -> int:
+    """`python -m app bench-dashboard ...`: its own options (see --help)."""
+    from app.benchmarks import dashboard
+    from ui.auth import SESSION_KEY  # the composition root wires the UI's names in
+    from ui.views.admin import VIEWS
+
+    return dashboard.main(argv, views=VIEWS, session_key=SESSION_KEY)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench-dashboard"]:
+        return bench_dashboard(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         # `serve` is a service, the rest are tools whose stdout is their output.

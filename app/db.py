@@ -129,7 +129,7 @@ class DedicatedConnection:
         conn.execute("SET synchronous_commit TO off")
         # The group statement is prepared once; PostgreSQL's default plan choice planned
         # it anew on every run (1-2 ms of server CPU each). Its generic plan finds every
-        # item by key (app.hotpath keeps its state names as parameters for that).
+        # item by key (app.engine.hotpath keeps its state names as parameters for that).
         conn.execute("SET plan_cache_mode TO force_generic_plan")
         return conn
 

@@ -8,28 +8,11 @@ name the API returns.
 
 from __future__ import annotations
 
+# The root and the errors analysis raises live with the analysis, which imports nothing else.
+from app.analysis.errors import DocumentError, InvalidInput, ShortlistError, TooLarge
 
-class ShortlistError(Exception):
-    """Something went wrong."""
-
-    code = "error"
-
-    def __init__(self, message: str | None = None, **details: object) -> None:
-        self.message = message or (self.__doc__ or "").strip()
-        self.details = details
-        super().__init__(self.message)
-
-
-class InvalidInput(ShortlistError):
-    """This request is not valid."""
-
-    code = "invalid_input"
-
-
-class TooLarge(InvalidInput):
-    """This is larger than allowed."""
-
-    code = "too_large"
+__all__ = ["ConfigurationError", "Conflict", "DocumentError", "InvalidInput", "NotFound",
+           "PermissionDenied", "QuotaExceeded", "ShortlistError", "TooLarge", "TransientError"]
 
 
 class QuotaExceeded(InvalidInput):
@@ -54,16 +37,6 @@ class Conflict(ShortlistError):
     """That cannot be done in the current state."""
 
     code = "conflict"
-
-
-class DocumentError(ShortlistError):
-    """This file could not be read.
-
-    A permanent failure of one item: retrying cannot fix the file, so the item fails at
-    once with this message, which the recruiter sees next to the file name.
-    """
-
-    code = "document_error"
 
 
 class TransientError(ShortlistError):

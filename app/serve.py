@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import secrets
 
-from app import migrate, users
+from app import migrate
+from app.accounts import users
 from app.settings import Settings
 
 log = logging.getLogger("shortlist.serve")

@@ -9,7 +9,7 @@ import argparse
 import signal
 import threading
 
-from app.leader import Leadership
+from app.engine.leader import Leadership
 from app.logs import configure_logging
 from app.settings import get_settings
 from scheduler.jobs import jobs

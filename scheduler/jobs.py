@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
-from app import batches, housekeeping, leases, stats
+from app.admin import stats
+from app.engine import batches, housekeeping, leases
 from app.settings import Settings
 
 

@@ -1,6 +1,6 @@
 """Run the housekeeping jobs on APScheduler: one line per run, errors logged, never fatal.
 
-Only the leader runs jobs (app.leader): every instance schedules them, and each run first
+Only the leader runs jobs (app.engine.leader): every instance schedules them, and each run first
 asks whether this instance holds the lock, so a waiting instance takes over within one
 interval of the leader's death.
 """
@@ -12,7 +12,7 @@ import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from app.leader import Leadership
+from app.engine.leader import Leadership
 from app.settings import Settings
 from scheduler.jobs import Job, describe, jobs
 

@@ -16,9 +16,11 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app import events, migrate, parking
-from app.broker import build_broker, set_broker
+from app import migrate
 from app.db import build_engine, set_engine
+from app.engine import events
+from app.engine.broker import build_broker, set_broker
+from app.recruiting import parking
 from app.settings import Settings, get_settings, reset_settings
 from tests import services
 

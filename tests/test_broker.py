@@ -9,7 +9,7 @@ import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Retries
 
-from app.broker import build_broker
+from app.engine.broker import build_broker
 from app.settings import LANES, Settings
 
 
@@ -178,7 +178,7 @@ def test_acks_go_to_redis_in_bulk_and_take_only_this_workers_messages(lane_broke
 
 
 def test_acks_held_up_by_a_redis_outage_are_sent_when_it_is_back(lane_broker, monkeypatch):
-    monkeypatch.setattr("app.writebehind.RETRY_BACKOFF_S", (0.01, 0.01, 0.01))
+    monkeypatch.setattr("app.engine.writebehind.RETRY_BACKOFF_S", (0.01, 0.01, 0.01))
     broker, ns = lane_broker, lane_broker.namespace
     broker.enqueue(dramatiq.Message(queue_name="normal", actor_name="a", args=(1,),
                                     kwargs={}, options={}))

@@ -27,7 +27,7 @@ def test_create_user_reads_the_password_from_stdin(cli_env, sqlite_url, monkeypa
     assert result.stdout.strip() == "Created admin ana@example.com on the premium plan."
 
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    from app import users
+    from app.accounts import users
 
     user = users.get_user_by_email("ana@example.com")
     assert (user.role, user.plan) == ("admin", "premium")
@@ -75,7 +75,7 @@ def test_create_token_prints_it_once_and_stores_only_its_hash(cli_env, sqlite_ur
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     from sqlmodel import select
 
-    from app import users
+    from app.accounts import users
     from app.db import session_scope
     from app.models import ApiToken
 

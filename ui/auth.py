@@ -33,9 +33,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.routing import Route
 
-from app import signin_tickets
+from app.accounts import signin_tickets
+from app.accounts.signin import password_stamp, session_user
 from app.models import User
-from app.signin import password_stamp, session_user
 
 SESSION_KEY = "user_id"
 STAMP_KEY = "password_stamp"

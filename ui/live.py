@@ -1,7 +1,7 @@
 """Live progress for open pages: one event listener per web process, fanned out by key.
 
-Workers publish a small event after each transition (app.events). This process runs one
-`app.events.Listener` thread; each event hops onto the event loop and is emitted through a
+Workers publish a small event after each transition (app.engine.events). This process runs one
+`app.engine.events.Listener` thread; each event hops onto the event loop and is emitted through a
 `nicegui.Event` per batch ("batch:<id>") and per owner ("owner:<id>"). Pages read the
 database once when they open, then subscribe to their key; NiceGUI unsubscribes them when
 their client goes. No page polls the database.
@@ -26,8 +26,9 @@ from typing import Any
 
 from nicegui import Event
 
-from app import events, queries
+from app.engine import events
 from app.models import BATCH_FINISHED, Batch
+from app.recruiting import queries
 
 log = logging.getLogger("shortlist.ui.live")
 
@@ -137,7 +138,7 @@ def regressed(current: Snapshot | None, incoming: Snapshot) -> bool:
 
 
 class ProgressHub:
-    """Follows app.events on a thread; emits Snapshots on the event loop, per key."""
+    """Follows app.engine.events on a thread; emits Snapshots on the event loop, per key."""
 
     def __init__(self, listener_factory: Callable[[], events.Listener] = events.Listener,
                  read_state: Callable[[str], dict[str, Any] | None] = queries.progress_state,

@@ -11,8 +11,8 @@ from nicegui import Client
 from nicegui import app as web
 from nicegui.page import page as nicegui_page
 
-from app import queries
 from app.errors import NotFound
+from app.recruiting import queries
 from ui import auth, theme
 from ui.views import admin, batch, new, screenings, signin
 

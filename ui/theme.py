@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from nicegui import app as web
 from nicegui import ui
 
+from app.accounts.permissions import is_admin
 from app.models import User
-from app.permissions import is_admin
 from ui import auth
 
 PRIMARY = "#2754b5"

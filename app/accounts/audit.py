@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
+from app.accounts.permissions import check_active, is_admin
 from app.db import get_engine
 from app.errors import InvalidInput, PermissionDenied
 from app.models import AuditEvent, User
-from app.permissions import check_active, is_admin
 
 audit_t, user_t = AuditEvent.__table__, User.__table__
 MAX_LIMIT = 200

@@ -41,3 +41,10 @@ def check_admin_action(user: User, what: str) -> None:
     check_active(user)
     if not can_change_anything(user):
         raise PermissionDenied(f"Only an admin can {what}.")
+
+
+def check_admin_read(user: User, what: str) -> None:
+    """Admins, read-only ones too, may see `what` (the lanes, the workers, the dashboard)."""
+    check_active(user)
+    if not is_admin(user):
+        raise PermissionDenied(f"Only an admin can see {what}.")

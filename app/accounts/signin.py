@@ -12,12 +12,12 @@ import logging
 
 from sqlmodel import select
 
-from app import signin_limits
+from app.accounts import signin_limits
+from app.accounts.signin_limits import TooManyAttempts, limits, reset
+from app.accounts.users import hash_password, normalize_email, verify_password
 from app.db import session_scope
 from app.errors import InvalidInput, PermissionDenied, ShortlistError
 from app.models import User
-from app.signin_limits import TooManyAttempts, limits, reset
-from app.users import hash_password, normalize_email, verify_password
 
 log = logging.getLogger("shortlist.signin")
 

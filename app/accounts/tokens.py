@@ -1,4 +1,4 @@
-"""A user's API tokens: list, issue, revoke. Creation itself stays in app.users.create_token.
+"""A user's API tokens: list, issue, revoke. Creation itself stays in app.accounts.users.create_token.
 
 A token is shown once, when it is made; only its SHA-256 and its first characters (the
 prefix, to recognise it in a list) are stored. Everyone manages their own tokens; an admin
@@ -17,12 +17,12 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from app import users
-from app.audit import record_admin_action
+from app.accounts import users
+from app.accounts.audit import record_admin_action
+from app.accounts.permissions import can_change_anything, check_active, is_admin
 from app.db import get_engine
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.models import ApiToken, User, utcnow
-from app.permissions import can_change_anything, check_active, is_admin
 
 token_t = ApiToken.__table__
 MAX_ACTIVE_TOKENS = 50

@@ -22,11 +22,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, func, select
 
-from app.audit import record_admin_action
+from app.accounts.audit import record_admin_action
+from app.accounts.permissions import check_active, check_admin_action, is_admin
 from app.db import session_scope
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.models import ApiToken, Batch, Plan, Role, User, utcnow
-from app.permissions import check_active, check_admin_action, is_admin
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "sl_"

@@ -33,12 +33,12 @@ from sqlalchemy import and_, case, exists, false, func, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
-from app.batches import get_batch
+from app.accounts.permissions import check_active, check_read, is_admin
 from app.db import get_engine
+from app.engine.batches import get_batch
+from app.engine.kinds import KINDS, get_kind
 from app.errors import InvalidInput
-from app.kinds import KINDS, get_kind
 from app.models import Batch, BatchStatus, FileName, Item, ItemStatus, User
-from app.permissions import check_active, check_read, is_admin
 from app.settings import LANES
 
 batch_t, item_t, user_t = Batch.__table__, Item.__table__, User.__table__

@@ -1,9 +1,9 @@
 """Admin actions on many batches at once: a selection, or every batch matching a filter.
 
-Each batch goes through the one per-batch rule (app.batches.cancel, retry, move, delete):
+Each batch goes through the one per-batch rule (app.engine.batches.cancel, retry, move, delete):
 nothing here decides what a batch may do. A batch that cannot take the action is skipped
 and counted with the rule's own reason. Every per-batch action records its own audit row
-(tagged with this bulk action's id, app.audit.part_of); the bulk action then records one
+(tagged with this bulk action's id, app.accounts.audit.part_of); the bulk action then records one
 row with the batches it changed and skipped, and how many.
 
 "Apply to all matching" exists for cancel and retry, capped by ADMIN_BULK_MAX_BATCHES: a
@@ -22,12 +22,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app import audit, batch_search, batches
-from app.batch_search import BatchFilter
+from app.accounts import audit
+from app.accounts.permissions import check_admin_action
+from app.admin import batch_search
+from app.admin.batch_search import BatchFilter
 from app.db import get_engine
+from app.engine import batches
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import User
-from app.permissions import check_admin_action
 from app.settings import LANES, get_settings
 
 ACTIONS = ("cancel", "retry", "move", "delete")

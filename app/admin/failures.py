@@ -5,7 +5,7 @@ Bounded twice, so the view costs the same over a million items as over a hundred
 failures of a recent window (WINDOW_DAYS), and of those only the newest MAX_SCANNED, read
 newest first through the partial index ix_item_failed_finished (failed items only).
 Measured on PostgreSQL with 158,000 failed items among a million: 90-130 ms.
-A retry of a reason goes through app.batches.retry for each batch, with the ids of the
+A retry of a reason goes through app.engine.batches.retry for each batch, with the ids of the
 items that failed with that reason, and is recorded like any bulk action.
 """
 
@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, literal_column, select
 
-from app import audit, batches
-from app.bulk import BulkResult, TooManyBatches, record
+from app.accounts import audit
+from app.accounts.permissions import check_active, check_admin_action, is_admin
+from app.admin.bulk import BulkResult, TooManyBatches, record
 from app.db import get_engine
+from app.engine import batches
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.models import Item, User, utcnow
-from app.permissions import check_active, check_admin_action, is_admin
 from app.settings import get_settings
 
 item_t = Item.__table__

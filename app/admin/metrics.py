@@ -5,7 +5,7 @@ item counts from the batch counters (which always equal the counts of their item
 a million items cost a scan of the batch table, not of the item table), items finished in
 a recent window, by lane and minute (ix_item_finished_at), the oldest waiting item per lane
 (active batches only), queue depths from the broker, broker processes from Dramatiq's
-heartbeats and worker processes from their own reports (app.workers). Workers export their
+heartbeats and worker processes from their own reports (app.admin.workers). Workers export their
 own cumulative metrics through Dramatiq's Prometheus middleware; this process exports the
 system's state.
 
@@ -26,13 +26,12 @@ from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
-from app import lanes as lane_control
-from app import workers as app_workers
-from app.broker import get_broker, queue_depths
+from app.accounts.permissions import check_admin_read
+from app.admin import workers as app_workers
 from app.db import get_engine
-from app.errors import PermissionDenied
+from app.engine import lanes as lane_control
+from app.engine.broker import get_broker, queue_depths
 from app.models import BATCH_ACTIVE, Batch, BatchStatus, Item, ItemStatus, User, utcnow
-from app.permissions import check_active, is_admin
 from app.settings import LANES, get_settings
 
 log = logging.getLogger("shortlist.metrics")
@@ -46,12 +45,6 @@ _COUNTERS = [s.value for s in ItemStatus]
 
 def _window_s() -> int:
     return get_settings().metrics_window_s
-
-
-def check_admin_read(user: User, what: str) -> None:
-    check_active(user)
-    if not is_admin(user):
-        raise PermissionDenied(f"Only an admin can see {what}.")
 
 
 # --- Lanes ---------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 `compute()` reads everything the overview, workers and lanes views show in one pass: per
 lane the broker depth, the items pending, queued and running (batch counters), done and
 failed in the last hour, the throughput per minute and the oldest waiting item
-(app.metrics); the pause state (lane_state); the throughput by minute for the last hour
-and by hour for the last 7 days; the workers' own reports (app.workers).
+(app.admin.metrics); the pause state (lane_state); the throughput by minute for the last hour
+and by hour for the last 7 days; the workers' own reports (app.admin.workers).
 
 `shared` is this process's cache. Pages read it (`dashboard(user)`), never the database;
 one background loop (`Refresher`) recomputes it every DASHBOARD_REFRESH_S while someone
@@ -26,8 +26,9 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from app import metrics
-from app import workers as app_workers
+from app.accounts.permissions import check_admin_read
+from app.admin import metrics
+from app.admin import workers as app_workers
 from app.db import get_engine
 from app.errors import ShortlistError
 from app.models import ItemStatus, LaneState, User, utcnow
@@ -287,14 +288,14 @@ shared = DashboardCache()
 
 def dashboard(user: User) -> Dashboard:
     """The dashboard's numbers for an admin (read-only ones too), from this process's cache."""
-    metrics.check_admin_read(user, "the dashboard")
+    check_admin_read(user, "the dashboard")
     return shared.get()
 
 
 def cached_dashboard(user: User, max_age_s: float) -> Dashboard | None:
     """The cached numbers if at most `max_age_s` old, else None; never queries (a page
     shows these at once and asks the refresher for newer ones)."""
-    metrics.check_admin_read(user, "the dashboard")
+    check_admin_read(user, "the dashboard")
     return shared.latest() if shared.age_s() <= max_age_s else None
 
 

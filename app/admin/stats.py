@@ -16,8 +16,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from app.broker import queue_depths
 from app.db import get_engine
+from app.engine.broker import queue_depths
 from app.models import Batch, DailyStats, Item, ItemStatus, utcnow
 
 batch_t, item_t, stats_t = Batch.__table__, Item.__table__, DailyStats.__table__

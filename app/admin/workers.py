@@ -24,8 +24,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from app.broker import get_broker
+from app.accounts.permissions import check_admin_read
 from app.db import get_engine
+from app.engine.broker import get_broker
 from app.models import Batch, Item, User
 from app.redis_client import key
 from app.settings import LANES
@@ -48,7 +49,7 @@ def report_key(worker_id: str) -> str:
 
 
 def this_worker_id() -> str:
-    # The same id app.processing writes into item.worker, so the two can be matched.
+    # The same id app.engine.processing writes into item.worker, so the two can be matched.
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -190,7 +191,5 @@ def read_workers(client=None, now: float | None = None) -> list[WorkerInfo]:
 
 def list_workers(user: User) -> list[WorkerInfo]:
     """The workers, for admins (read-only ones too)."""
-    from app.metrics import check_admin_read
-
     check_admin_read(user, "the workers")
     return read_workers()

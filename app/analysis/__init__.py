@@ -1,18 +1,38 @@
 """Resume analysis: bytes and text in, typed results out.
 
 Pure: no database, no broker, no network. The engine and the UI use only the names below.
+They are loaded on first use (PEP 562): importing a light part, such as the errors
+(app.errors builds on them), does not load the PDF and Word readers.
 """
 
-from .extract import extract_text
-from .match import Match
-from .messages import SUPPORTED_TYPES_TEXT
-from .opening import Opening, suggest_skills
-from .pipeline import Analysis, analyze
-from .profile import Link, Profile
-from .report import ReportRow, build_report_csv, build_report_xlsx
-from .sniff import detect_type
-from .taxonomy import Skill, Taxonomy, default_taxonomy, find_skills
-from .unpack import Rejected, UnpackResult, UploadedFile, unpack_upload
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_HOMES = {
+    "extract_text": "extract",
+    "Match": "match",
+    "SUPPORTED_TYPES_TEXT": "messages",
+    "Opening": "opening",
+    "suggest_skills": "opening",
+    "Analysis": "pipeline",
+    "analyze": "pipeline",
+    "Link": "profile",
+    "Profile": "profile",
+    "ReportRow": "report",
+    "build_report_csv": "report",
+    "build_report_xlsx": "report",
+    "detect_type": "sniff",
+    "Skill": "taxonomy",
+    "Taxonomy": "taxonomy",
+    "default_taxonomy": "taxonomy",
+    "find_skills": "taxonomy",
+    "Rejected": "unpack",
+    "UnpackResult": "unpack",
+    "UploadedFile": "unpack",
+    "unpack_upload": "unpack",
+}
 
 __all__ = [
     "SUPPORTED_TYPES_TEXT",
@@ -37,3 +57,12 @@ __all__ = [
     "suggest_skills",
     "unpack_upload",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

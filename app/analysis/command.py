@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app.errors import ShortlistError
+from app.analysis.errors import ShortlistError
 
 from .opening import Opening
 from .pipeline import analyze, read_profile

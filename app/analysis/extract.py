@@ -14,7 +14,7 @@ from charset_normalizer import from_bytes
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
-from app.errors import DocumentError
+from app.analysis.errors import DocumentError
 
 from . import messages
 from .markup import html_to_text, rtf_to_text

@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from app.errors import InvalidInput
+from app.analysis.errors import InvalidInput
 
 from .taxonomy import default_taxonomy, find_skills
 

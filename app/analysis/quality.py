@@ -33,7 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app.errors import ShortlistError
+from app.analysis.errors import ShortlistError
 
 from .extract import extract_text
 from .match import match_profile

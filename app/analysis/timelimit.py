@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from app.errors import DocumentError
+from app.analysis.errors import DocumentError
 
 from . import messages
 

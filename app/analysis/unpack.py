@@ -18,7 +18,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
-from app.errors import TooLarge
+from app.analysis.errors import TooLarge
 
 from . import messages
 from .sniff import READABLE_KINDS, detect_type, unsupported_reason, zip_entry_count

@@ -21,7 +21,7 @@ import zlib
 
 from lxml import etree
 
-from app.errors import DocumentError
+from app.analysis.errors import DocumentError
 
 from . import messages
 

@@ -1,7 +1,8 @@
 """A bare no-op actor on its own queue: the raw-Dramatiq baseline of `python -m app bench`.
 
-`dramatiq actors.bench_raw --queues bench` runs it on Dramatiq's own Redis broker with the
-same settings as the real workers, so the benchmark compares Shortlist with Dramatiq alone.
+`dramatiq app.benchmarks.raw_actor --queues bench` runs it on Dramatiq's own Redis broker
+with the same settings as the real workers, so the benchmark compares Shortlist with
+Dramatiq alone.
 With RAW_CONSUMER_ENV=shortlist it runs on Shortlist's broker instead (its consumer sends
 acks in bulk): the same comparison without what that consumer saves.
 """
@@ -11,8 +12,8 @@ import os
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
-from app.bench import RAW_CONSUMER_ENV, RAW_QUEUE
-from app.broker import LaneBroker, build_broker, get_broker, set_broker
+from app.benchmarks import RAW_CONSUMER_ENV, RAW_QUEUE
+from app.engine.broker import LaneBroker, build_broker, get_broker, set_broker
 from app.settings import get_settings
 
 settings = get_settings()

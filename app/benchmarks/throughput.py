@@ -1,6 +1,6 @@
 """`python -m app bench`: Shortlist's throughput measured against raw Dramatiq, same run.
 
-First N no-op messages go through a bare actor (actors/bench_raw.py) on the same broker
+First N no-op messages go through a bare actor (app/benchmarks/raw_actor.py) on the same broker
 with the same worker processes and threads: the ceiling. Then an N-item `noop` batch goes
 through the batch service and the real workers (actors/worker.py). Every figure that
 depends on the machine is reported as a ratio to that ceiling, because the machine is
@@ -21,27 +21,29 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dramatiq
 from sqlalchemy import func, select
 
-from app import batches, dispatch, events, migrate, users
-from app.broker import get_broker
+from app import migrate
+from app.accounts import users
+from app.benchmarks import RAW_CONSUMER_ENV, RAW_QUEUE
 from app.db import get_engine
-from app.kinds import get_kind
+from app.engine import batches, dispatch, events
+from app.engine.broker import get_broker
+from app.engine.kinds import get_kind
 from app.models import BATCH_FINISHED, Batch, Item
 from app.redis_client import key
 from app.roundtrips import KEY as ROUND_TRIPS_KEY
 from app.settings import get_settings
 
 BENCH_USER = "bench@localhost.localdomain"
-RAW_QUEUE = "bench"
-# Set to "shortlist" for the bare actor on Shortlist's broker (actors/bench_raw.py).
-RAW_CONSUMER_ENV = "SHORTLIST_BENCH_RAW_CONSUMER"
 WORKER_TIMEOUT_MS = "100"
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -70,6 +72,9 @@ class Result:
     # Every round's ratio; the figures above are those of the median round.
     round_ratios: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+DeclareActors = Callable[[dramatiq.Broker, Any], None]
 
 
 class Fleet:
@@ -161,10 +166,10 @@ def measure_raw(result: Result, embedded: bool, shortlist_consumer: bool = False
     broker = get_broker()
     broker.declare_queue(RAW_QUEUE)
     broker.flush(RAW_QUEUE)
-    fleet = Fleet("actors.bench_raw", result.processes, result.threads, [RAW_QUEUE], embedded,
+    fleet = Fleet("app.benchmarks.raw_actor", result.processes, result.threads, [RAW_QUEUE], embedded,
                   env={RAW_CONSUMER_ENV: "shortlist"} if shortlist_consumer else None)
     if embedded:
-        import actors.bench_raw  # noqa: F401  (declares the bare actor on this broker)
+        import app.benchmarks.raw_actor  # noqa: F401  (declares the bare actor on this broker)
     fleet.start()
     try:
         started = time.monotonic()
@@ -200,7 +205,8 @@ def _vacuum() -> None:
         conn.exec_driver_sql("VACUUM (ANALYZE) item, batch")
 
 
-def measure_shortlist(result: Result, embedded: bool, sleep_ms: int) -> None:
+def measure_shortlist(result: Result, embedded: bool, sleep_ms: int,
+                      declare_actors: DeclareActors | None = None) -> None:
     _vacuum()
     user = _bench_user()
     client = get_broker().client
@@ -219,8 +225,8 @@ def measure_shortlist(result: Result, embedded: bool, sleep_ms: int) -> None:
     fleet = Fleet("actors.worker", result.processes, result.threads, ["critical"], embedded,
                   env={"COUNT_DB_ROUND_TRIPS": "true"})
     if embedded:
-        from actors.registry import declare_actors
-
+        if declare_actors is None:
+            raise RuntimeError("An embedded run needs the actors: start it with python -m app bench.")
         declare_actors(get_broker(), get_settings())
     fleet.start()
     try:
@@ -271,7 +277,8 @@ def measure_shortlist(result: Result, embedded: bool, sleep_ms: int) -> None:
 
 
 def run(items: int, processes: int, threads: int, kind: str = "noop",
-        sleep_ms: int = 0, rounds: int = 3) -> Result:
+        sleep_ms: int = 0, rounds: int = 3,
+        declare_actors: DeclareActors | None = None) -> Result:
     """`rounds` times raw Dramatiq, then Shortlist; the round with the median ratio is
     reported (the machine is shared: one round can be unlucky either way)."""
     settings = get_settings()
@@ -285,7 +292,7 @@ def run(items: int, processes: int, threads: int, kind: str = "noop",
         measure_raw(result, embedded)
         if not embedded:
             measure_raw(result, embedded, shortlist_consumer=True)
-        measure_shortlist(result, embedded, sleep_ms)
+        measure_shortlist(result, embedded, sleep_ms, declare_actors)
         results.append(result)
     ratios = [r.ratio_to_raw for r in results]
     median = sorted(results, key=lambda r: r.ratio_to_raw)[len(results) // 2]
@@ -328,7 +335,9 @@ def render(result: Result) -> str:
 
 
 def main(items: int, processes: int, threads: int, kind: str, sleep_ms: int,
-         as_json: bool, rounds: int = 3) -> int:
-    result = run(items, processes, threads, kind, sleep_ms, rounds)
+         as_json: bool, rounds: int = 3, declare_actors: DeclareActors | None = None) -> int:
+    """`declare_actors` (from actors.registry, handed in by the CLI) declares Shortlist's
+    actors on the in-process broker of an embedded run."""
+    result = run(items, processes, threads, kind, sleep_ms, rounds, declare_actors)
     print(json.dumps(asdict(result), indent=2) if as_json else render(result))
     return 0

@@ -1,7 +1,7 @@
 """The batch service: submit, dispatch, cancel, retry, move, read. The one home of these rules.
 
 The UI, the API, the CLI and the actors call these functions; each checks permission
-first (app.permissions), changes state only through app.transitions, records admin
+first (app.accounts.permissions), changes state only through app.engine.transitions, records admin
 actions in the audit log in the same transaction, and publishes an event afterwards.
 """
 
@@ -18,11 +18,15 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app import events, lanes, transitions
-from app.audit import record_admin_action
+from app.accounts.audit import record_admin_action
+from app.accounts.permissions import check_act, check_active, check_admin_action, check_read, is_admin
 from app.db import get_engine
+from app.engine import counters, events, lanes, transitions
+from app.engine.counters import Persisted
+from app.engine.dispatch import send_or_unqueue
+from app.engine.kinds import get_kind
+from app.engine.processing import after_persist
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded, TooLarge
-from app.kinds import get_kind
 from app.models import (
     BATCH_FINISHED,
     Batch,
@@ -34,8 +38,6 @@ from app.models import (
     User,
     utcnow,
 )
-from app.permissions import check_act, check_active, check_admin_action, check_read, is_admin
-from app.processing import Persisted, after_persist, send_or_unqueue
 from app.settings import LANES, PLAN_LANE, get_settings
 from app.units import human_size
 
@@ -200,7 +202,7 @@ def _insert(user: User, kind: str, lane: str, title: str, params: dict[str, Any]
 
 def _publish(batch_id: uuid.UUID) -> None:
     with get_engine().connect() as conn:
-        state = transitions.read_state(conn, batch_id)
+        state = counters.read_state(conn, batch_id)
     if state is not None:
         events.publish(state.event())
 
@@ -222,16 +224,16 @@ def dispatch_batch(batch_id: uuid.UUID) -> int:
     settings = get_settings()
     now = utcnow()
     with get_engine().begin() as conn:
-        state = transitions.read_state(conn, batch_id)
+        state = counters.read_state(conn, batch_id)
         if state is None or state.status not in (BatchStatus.queued, BatchStatus.running):
             return 0
         if lanes.is_paused(conn, state.lane):
-            return 0  # resumed later: lanes.resume tops its batches up at once
+            return 0  # resumed later: resume_lane tops its batches up at once
         room = settings.dispatch_window - state.n_queued - state.n_running
         ids = transitions.queue_pending(conn, batch_id, min(room, state.n_pending), now)
         if not ids:
             return 0
-        state = transitions.move_counters(
+        state = counters.move_counters(
             conn, batch_id, {ItemStatus.pending: -len(ids), ItemStatus.queued: len(ids)}, now)
     return send_or_unqueue(batch_id, state.lane, ids)
 
@@ -252,7 +254,7 @@ def cancel(user: User, batch_id: uuid.UUID | str) -> Batch:
     with get_engine().begin() as conn:
         # Items first, then the batch row: the same lock order as a finishing worker.
         moved = transitions.cancel_items(conn, batch.id, now, "Cancelled before it started.")
-        state = transitions.move_counters(
+        state = counters.move_counters(
             conn, batch.id,
             {ItemStatus.pending: -moved[ItemStatus.pending],
              ItemStatus.queued: -moved[ItemStatus.queued],
@@ -266,6 +268,13 @@ def cancel(user: User, batch_id: uuid.UUID | str) -> Batch:
             session.commit()
     after_persist(Persisted(state, []))
     return _load(batch.id)
+
+
+def resume_lane(user: User, lane: str) -> int:
+    """Release work to a paused `lane` again, at once: its active batches are topped up now
+    rather than at the next top-up. Returns how many items were sent."""
+    lanes.resume(user, lane)
+    return sum(dispatch_batch(batch_id) for batch_id in active_batch_ids(lane=lane))
 
 
 def retry(user: User, batch_id: uuid.UUID | str, *, include_cancelled: bool = False,
@@ -285,7 +294,7 @@ def retry(user: User, batch_id: uuid.UUID | str, *, include_cancelled: bool = Fa
         deltas = {status: -n for status, n in moved.items()}
         deltas[ItemStatus.pending] = count
         started = batch.n_done + batch.n_failed + batch.n_running > 0
-        transitions.move_counters(
+        counters.move_counters(
             conn, batch.id, deltas, now, reopen=True,
             set_status=BatchStatus.running if started else BatchStatus.queued,
             # The summary and reports are rebuilt when the batch finishes again.
@@ -335,7 +344,7 @@ def status(batch_id: uuid.UUID | str) -> dict[str, Any]:
     """For operators: the batch's counters and, independently, its items counted by state."""
     batch_id = parse_batch_id(batch_id)
     with get_engine().connect() as conn:
-        state = transitions.read_state(conn, batch_id)
+        state = counters.read_state(conn, batch_id)
         if state is None:
             raise NotFound("There is no batch with that id.")
         item_states = transitions.count_items_by_status(conn, batch_id)

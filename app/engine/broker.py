@@ -18,9 +18,9 @@ from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.common import current_millis
 from dramatiq.middleware import Retries
 
+from app.engine.writebehind import WriteBehind
 from app.redis_client import build_client
 from app.settings import LANES, Settings, get_settings
-from app.writebehind import WriteBehind
 
 # How soon a lane's consumer looks again while its threads hold all it prefetched.
 FULL_POLL_S = 0.005

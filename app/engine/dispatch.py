@@ -8,6 +8,7 @@ as the broker's own enqueue script lays them out (send_many).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 
@@ -15,8 +16,13 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
 
-from app.broker import get_broker
+from app.db import get_engine
+from app.engine import counters, transitions
+from app.engine.broker import get_broker
+from app.models import ItemStatus, utcnow
 from app.settings import LANES
+
+log = logging.getLogger("shortlist.dispatch")
 
 LANE_PRIORITY = {"critical": 0, "high": 10, "normal": 50, "low": 100}
 FINALIZE_ACTOR = "finalize_batch"
@@ -79,6 +85,29 @@ def send_many(queue: str, actor_name: str, args_list: list[tuple]) -> int:
             pipe.zadd(f"{broker.namespace}:__heartbeats__", {broker.broker_id: now})
             pipe.execute()
     return len(args_list)
+
+
+def send_or_unqueue(batch_id: uuid.UUID, lane: str, item_ids: list[int]) -> int:
+    """Send messages for items just queued; if the broker is down, put them back to pending.
+
+    Nothing is lost either way: pending items are dispatched again by the next top-up.
+    """
+    try:
+        return send_items(lane, item_ids)
+    except Exception as exc:  # noqa: BLE001  (redis down, connection reset, ...)
+        unqueue(batch_id, item_ids, exc)
+        return 0
+
+
+def unqueue(batch_id: uuid.UUID, item_ids: list[int], exc: Exception) -> None:
+    """Items whose messages could not be sent go back to pending, counters moved."""
+    log.warning("could not send %d items of batch %s (%s); they wait as pending",
+                len(item_ids), batch_id, exc)
+    with get_engine().begin() as conn:
+        moved = transitions.unqueue(conn, item_ids)
+        if moved:
+            counters.move_counters(conn, batch_id, {ItemStatus.queued: -moved,
+                                                    ItemStatus.pending: moved}, utcnow())
 
 
 def send_finalize(batch_id: uuid.UUID, lane: str) -> None:

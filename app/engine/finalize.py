@@ -13,9 +13,9 @@ from collections import Counter
 
 from sqlalchemy import delete, insert, select, update
 
-from app import events, transitions
 from app.db import get_engine
-from app.kinds import FinishedItem, get_kind
+from app.engine import counters, events
+from app.engine.kinds import FinishedItem, get_kind
 from app.models import BATCH_FINISHED, Batch, Document, Item, utcnow
 
 log = logging.getLogger("shortlist.finalize")
@@ -76,7 +76,7 @@ def finalize_batch(batch_id: uuid.UUID | str) -> bool:
         stale = [d for d in old_reports if d is not None]
         if stale:
             conn.execute(delete(document_t).where(document_t.c.id.in_(stale)))
-        state = transitions.read_state(conn, batch_id)
+        state = counters.read_state(conn, batch_id)
     events.publish({**state.event(), "finalized": True})
     log.info("finalized batch %s: %s", batch_id, summary["counts"])
     return True

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
-from app.broker import get_broker
 from app.db import get_engine
+from app.engine.broker import get_broker
 
 log = logging.getLogger("shortlist.health")
 

@@ -1,11 +1,11 @@
 """The worker's statement on PostgreSQL: claims and endings of many items, all in one.
 
-A worker process runs one statement at a time (app.writebehind collects the group from
+A worker process runs one statement at a time (app.engine.writebehind collects the group from
 its threads): the claims its threads wait for and the endings they queued, fused with
 data-modifying CTEs into one autocommit statement. It updates the items, moves each
 batch's counters once for all of them, and releases as many next pending items as
 ended. No BEGIN, no COMMIT, no separate counter update, and one lock of a batch row per
-group and process. Built from the same SQLAlchemy expressions as app.transitions
+group and process. Built from the same SQLAlchemy expressions as app.engine.transitions
 (counter_values), so the rules live in one place; SQLite runs the portable versions.
 
 Items to update are sorted by id, batch rows are locked in id order after the items, and
@@ -50,20 +50,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.sql import ClauseElement
 
 from app import roundtrips
-from app.lanes import lane_open
+from app.engine.counters import BATCH_COLUMNS, BatchState, Persisted, counter_params, counter_values
+from app.engine.lanes import lane_open
+from app.engine.outcome import Ending
+from app.engine.transitions import Claimed, batch_runs, batch_t, item_t
 from app.models import ITEM_TERMINAL, ItemStatus
-from app.outcome import Ending
-from app.transitions import (
-    BATCH_COLUMNS,
-    BatchState,
-    Claimed,
-    Persisted,
-    batch_runs,
-    batch_t,
-    counter_params,
-    counter_values,
-    item_t,
-)
 
 QUEUED, RUNNING, PENDING = (ItemStatus.queued.value, ItemStatus.running.value,
                             ItemStatus.pending.value)
@@ -210,7 +201,7 @@ def _claims(now):
     """Two guarded updates, one per state an item may be claimed from; only those from
     `queued` move counters (a lease taken over was counted as running already). A claim
     made ahead of its item's start takes only an item never tried before
-    (app.processing.claim_ahead). Neither takes an item of a batch that is being
+    (app.engine.processing.claim_ahead). Neither takes an item of a batch that is being
     cancelled or has ended."""
     ts = item_t.c.started_at.type
     requested = func.unnest(bindparam("item_ids", type_=ARRAY(BigInteger)),

@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
-from app import transitions
 from app.db import get_engine
+from app.engine import counters, transitions
+from app.engine.counters import Persisted
+from app.engine.processing import after_persist
 from app.models import (
     BATCH_ACTIVE,
     BATCH_FINISHED,
@@ -23,7 +25,6 @@ from app.models import (
     ItemStatus,
     utcnow,
 )
-from app.processing import Persisted, after_persist
 from app.settings import get_settings
 
 log = logging.getLogger("shortlist.housekeeping")
@@ -60,7 +61,7 @@ def time_out_batches(now: datetime | None = None) -> dict[str, int]:
                 (ItemStatus.pending, ItemStatus.queued, ItemStatus.running))
             deltas = {status: -n for status, n in moved.items()}
             deltas[ItemStatus.cancelled] = sum(moved.values())
-            state = transitions.move_counters(
+            state = counters.move_counters(
                 conn, batch_id, deltas, now,
                 extra={"status": BatchStatus.timed_out.value, "finished_at": now,
                        "expires_at": now + keep, "error": reason},

@@ -4,7 +4,7 @@ A paused lane gets nothing new from the dispatcher: no first window of a submiss
 release of the next item when one ends, no top-up. What is already in the broker
 finishes, retries of those items included. The state is a row in `lane_state`, so it
 survives restarts; the checks read it in the same statement or transaction that would
-release work (app.transitions, app.hotpath), so there is no cache to go stale.
+release work (app.engine.transitions, app.engine.hotpath), so there is no cache to go stale.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
-from app.audit import record_admin_action
+from app.accounts.audit import record_admin_action
+from app.accounts.permissions import check_active, check_admin_action, is_admin
 from app.db import get_engine
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.models import Batch, LaneState, User, utcnow
-from app.permissions import check_active, check_admin_action, is_admin
 from app.settings import LANES
 
 lane_t = LaneState.__table__
@@ -100,11 +100,7 @@ def pause(user: User, lane: str) -> None:
     _set(user, lane, True)
 
 
-def resume(user: User, lane: str) -> int:
-    """Release work to `lane` again, at once: its active batches are topped up now rather
-    than at the next top-up. Returns how many items were sent."""
+def resume(user: User, lane: str) -> None:
+    """Release work to `lane` again. The batch service's resume_lane also tops its active
+    batches up at once: call that one."""
     _set(user, lane, False)
-    from app import batches  # the batch service imports this module
-
-    return sum(batches.dispatch_batch(batch_id)
-               for batch_id in batches.active_batch_ids(lane=lane))

@@ -25,15 +25,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app import dispatch, transitions
-from app.broker import get_broker
 from app.db import get_engine
-from app.dispatch import ITEM_ACTOR_PREFIX
+from app.engine import counters, dispatch, transitions
+from app.engine.broker import get_broker
+from app.engine.counters import Persisted
+from app.engine.dispatch import ITEM_ACTOR_PREFIX, send_or_unqueue
+from app.engine.outcome import CANCELLED_RUNNING, Outcome, crashed_outcome
+from app.engine.processing import after_persist, persist_outcome
 from app.models import BATCH_FINISHED, Batch, ItemStatus, utcnow
-from app.outcome import CANCELLED_RUNNING, Outcome, crashed_outcome
-from app.processing import after_persist, persist_outcome, send_or_unqueue
 from app.settings import LANES, get_settings
-from app.transitions import Persisted
 
 log = logging.getLogger("shortlist.leases")
 CHUNK = 1000
@@ -92,7 +92,7 @@ def _stranded(now: datetime, report: SweepReport) -> None:
         with get_engine().begin() as conn:
             moved = transitions.cancel_items(conn, batch_id, now, CANCELLED_RUNNING,
                                              statuses=(ItemStatus.queued,))[ItemStatus.queued]
-            state = transitions.move_counters(
+            state = counters.move_counters(
                 conn, batch_id, {ItemStatus.queued: -moved, ItemStatus.cancelled: moved}, now)
         if moved:
             report.cancelled += moved
@@ -140,7 +140,7 @@ def _lost_messages(now: datetime, report: SweepReport) -> None:
 
 
 def _unfinalized(now: datetime, report: SweepReport) -> None:
-    from app.finalize import finalize_batch
+    from app.engine.finalize import finalize_batch
 
     with get_engine().connect() as conn:
         ids = conn.execute(

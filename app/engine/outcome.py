@@ -1,7 +1,7 @@
 """Decide what an attempt's end means for its item: pure, so it is tested alone.
 
 The worker runs the handler, turns its result or exception into an `Outcome` here, and
-one call in `app.processing` persists it.
+one call in `app.engine.processing` persists it.
 """
 
 from __future__ import annotations

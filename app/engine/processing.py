@@ -21,16 +21,16 @@ from datetime import datetime, timedelta
 from dramatiq.middleware import Interrupt, TimeLimitExceeded
 from sqlalchemy import select
 
-from app import dispatch, events, hotpath, transitions
 from app.db import DedicatedConnection, get_engine
+from app.engine import counters, dispatch, events, hotpath, transitions
+from app.engine.counters import Persisted
+from app.engine.hotpath import ClaimResult
+from app.engine.kinds import ItemWork, get_kind, load_builtin
+from app.engine.outcome import Cancelled, Ending, Outcome, RetryItem, decide, handed_back
+from app.engine.writebehind import WriteBehind
 from app.errors import ShortlistError, TransientError
-from app.hotpath import ClaimResult
-from app.kinds import ItemWork, get_kind, load_builtin
 from app.models import ITEM_TERMINAL, Document, ItemStatus, utcnow
-from app.outcome import Cancelled, Ending, Outcome, RetryItem, decide, handed_back
 from app.settings import get_settings
-from app.transitions import Persisted
-from app.writebehind import WriteBehind
 
 log = logging.getLogger("shortlist.processing")
 document_t = Document.__table__
@@ -87,10 +87,10 @@ def _claim_one(conn, item_id: int, now: datetime, lease: timedelta,
         return None
     item, from_queued = claimed
     if from_queued:
-        state = transitions.move_counters(
+        state = counters.move_counters(
             conn, item.batch_id, {ItemStatus.queued: -1, ItemStatus.running: 1}, now)
     else:
-        state = transitions.read_state(conn, item.batch_id)
+        state = counters.read_state(conn, item.batch_id)
     return item, from_queued, state
 
 
@@ -109,7 +109,7 @@ def _finish_one(conn, ending: Ending, now: datetime) -> Persisted | None:
         released = transitions.queue_pending(conn, batch_id, 1, now)
     deltas = {ItemStatus.running: -1, outcome.status: 1, ItemStatus.pending: -len(released)}
     deltas[ItemStatus.queued] = deltas.get(ItemStatus.queued, 0) + len(released)
-    return Persisted(transitions.move_counters(conn, batch_id, deltas, now), released)
+    return Persisted(counters.move_counters(conn, batch_id, deltas, now), released)
 
 
 def _complete(persisted) -> None:
@@ -128,7 +128,7 @@ class _Send:
 
 def _send_group(requests: Sequence[_Send]) -> list[int]:
     """Released items of many groups, one pipeline per lane; the items of a send that
-    fails go back to pending (as send_or_unqueue)."""
+    fails go back to pending (as dispatch.send_or_unqueue)."""
     refused: set[str] = set()
     for lane in {r.lane for r in requests}:
         of_lane = [r for r in requests if r.lane == lane]
@@ -137,11 +137,11 @@ def _send_group(requests: Sequence[_Send]) -> list[int]:
         except Exception as exc:  # noqa: BLE001  (redis down, connection reset, ...)
             refused.add(lane)
             for r in of_lane:
-                _unqueue(r.batch_id, r.item_ids, exc)
+                dispatch.unqueue(r.batch_id, r.item_ids, exc)
     return [0 if r.lane in refused else len(r.item_ids) for r in requests]
 
 
-# One statement stream per process (app.writebehind): its flusher thread runs a group at
+# One statement stream per process (app.engine.writebehind): its flusher thread runs a group at
 # a time on this connection, so a batch row sees one locker per process.
 _connection = DedicatedConnection()
 # A group statement costs PostgreSQL and the flusher nearly the same for 5 requests as
@@ -264,7 +264,7 @@ def after_persist(persisted: Persisted, send: Callable[[_Send], object] | None =
     state = persisted.state
     if persisted.released:
         if send is None:
-            send_or_unqueue(state.id, state.lane, persisted.released)
+            dispatch.send_or_unqueue(state.id, state.lane, persisted.released)
         else:
             send(_Send(state.id, state.lane, persisted.released))
     if not persisted.first:
@@ -275,28 +275,6 @@ def after_persist(persisted: Persisted, send: Callable[[_Send], object] | None =
             dispatch.send_finalize(state.id, state.lane)
         except Exception as exc:  # noqa: BLE001  (the sweep finalizes it later)
             log.warning("could not send finalize for batch %s: %s", state.id, exc)
-
-
-def send_or_unqueue(batch_id: uuid.UUID, lane: str, item_ids: list[int]) -> int:
-    """Send messages for items just queued; if the broker is down, put them back to pending.
-
-    Nothing is lost either way: pending items are dispatched again by the next top-up.
-    """
-    try:
-        return dispatch.send_items(lane, item_ids)
-    except Exception as exc:  # noqa: BLE001  (redis down, connection reset, ...)
-        _unqueue(batch_id, item_ids, exc)
-        return 0
-
-
-def _unqueue(batch_id: uuid.UUID, item_ids: list[int], exc: Exception) -> None:
-    log.warning("could not send %d items of batch %s (%s); they wait as pending",
-                len(item_ids), batch_id, exc)
-    with get_engine().begin() as conn:
-        moved = transitions.unqueue(conn, item_ids)
-        if moved:
-            transitions.move_counters(conn, batch_id, {ItemStatus.queued: -moved,
-                                                       ItemStatus.pending: moved}, utcnow())
 
 
 def _load_document(document_id: int | None) -> bytes:
@@ -329,7 +307,7 @@ def process_item(item_id: int, *, write_behind: bool = False) -> str:
     Raises RetryItem after putting the item back to `queued`, so that Dramatiq's Retries
     middleware sends it again after its backoff. With `write_behind` (the actors), an item
     that ended for good is queued for the flusher and this returns at once (see
-    app.writebehind); otherwise its end is persisted before this returns.
+    app.engine.writebehind); otherwise its end is persisted before this returns.
     """
     settings = get_settings()
     claimed = claim(item_id)
@@ -376,7 +354,7 @@ def process_item(item_id: int, *, write_behind: bool = False) -> str:
     after_persist(persisted)
     if outcome.refund:
         # Send it again now, not after a backoff: another worker takes it at once.
-        send_or_unqueue(persisted.state.id, persisted.state.lane, [item.item_id])
+        dispatch.send_or_unqueue(persisted.state.id, persisted.state.lane, [item.item_id])
         return "handed-back"
     if outcome.retry:
         raise RetryItem(outcome.error or "retry")

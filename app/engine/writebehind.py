@@ -5,7 +5,7 @@ ending's result (`call`: retries, hand-backs, the lease sweep need it) or does n
 (`submit`: an item that is done, failed or cancelled), in which case the flusher itself
 runs `on_result` with it (send the released items, publish, finalize).
 
-Persisting an ending (app.processing) cost a worker thread two waits per item, the
+Persisting an ending (app.engine.processing) cost a worker thread two waits per item, the
 finish statement and the send of the released items, about half of an item's time on
 the development machine. Here the thread queues the ending and returns, so Dramatiq
 acks the message and the thread takes the next one; one flusher thread per process

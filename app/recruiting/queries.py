@@ -1,6 +1,6 @@
 """Read-side queries for the recruiter's pages: lists, the shortlist, details, reports.
 
-Every function that takes a user checks permission through app.permissions first, so
+Every function that takes a user checks permission through app.accounts.permissions first, so
 another recruiter's screening looks exactly like a missing one (NotFound). Lists are paged
 on the server: a screening may hold tens of thousands of resumes.
 """
@@ -16,11 +16,11 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, and_, func, literal_column, select
 from sqlalchemy.engine import Connection
 
-from app.batches import parse_batch_id
+from app.accounts.permissions import check_active, check_read
 from app.db import get_engine
+from app.engine.batches import parse_batch_id
 from app.errors import InvalidInput, NotFound
 from app.models import BATCH_FINISHED, Batch, Document, Item, ItemStatus, User
-from app.permissions import check_active, check_read
 
 batch_t, item_t, document_t = Batch.__table__, Item.__table__, Document.__table__
 T = TypeVar("T")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from app.analysis import Rejected, UnpackResult, unpack_upload
 from app.analysis.messages import megabytes
 from app.analysis.unpack import safe_name
-from app.batches import NewItem
+from app.engine.batches import NewItem
 from app.errors import InvalidInput, TooLarge
 from app.settings import Settings, get_settings
 from app.units import human_size

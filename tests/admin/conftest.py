@@ -14,7 +14,7 @@ import pytest
 from nicegui.testing.user import User
 from nicegui.testing.user_simulation import user_simulation
 
-from app import overview
+from app.admin import overview
 from tests.ui.conftest import (  # noqa: F401  (fixtures, used by name)
     MAIN_FILE,
     _nicegui_storage,

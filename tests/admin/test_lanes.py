@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app import lanes, overview
-from app.broker import queue_depths
+from app.admin import overview
 from app.db import build_engine, get_engine, set_engine
+from app.engine import batches, lanes
+from app.engine.broker import queue_depths
 from app.errors import PermissionDenied
 from app.models import Item
 from tests.admin.helpers import text_of, wait_text
@@ -66,7 +67,7 @@ def test_submitting_to_a_paused_lane_queues_nothing_and_resume_sends_at_once(sta
     other = submit_noop(make_user(plan="free"), 3)  # the low lane is not paused
     assert load(other.id).n_queued == 3
 
-    sent = lanes.resume(admin, "normal")
+    sent = batches.resume_lane(admin, "normal")
 
     assert sent == 25  # the window, at once: no wait for the next top-up
     resumed = load(batch.id)
@@ -89,7 +90,7 @@ def test_a_running_worker_releases_nothing_new_while_its_lane_is_paused(stack_fa
                              timeout=60, message="the lane to drain")
         assert drained.n_pending > 0, "finished items kept releasing the next ones"
         assert queue_depths()["normal"] == 0
-        sent = lanes.resume(admin, "normal")
+        sent = batches.resume_lane(admin, "normal")
         assert sent == 4
         final = wait_until(lambda: (b := load(batch.id)).status == "done" and b, timeout=120,
                            message="the batch to finish after the resume")

@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from nicegui import ui
 
-from app import lanes, metrics, overview
+from app.admin import metrics, overview
 from app.db import get_engine
+from app.engine import lanes
 from app.errors import PermissionDenied
 from app.models import utcnow
 from tests.admin.helpers import finish_items, set_batch, set_queued_at, text_of, wait_text

@@ -1,6 +1,6 @@
 """Workers report themselves: running, lost when killed, stopped when stopped cleanly.
 
-The heartbeat middleware's reports, read by app.workers, shown on the workers page and in
+The heartbeat middleware's reports, read by app.admin.workers, shown on the workers page and in
 /api/v1/workers; and a real `dramatiq actors.worker` process started, SIGKILLed and stopped.
 """
 
@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from actors.heartbeat import Heartbeat
-from app import workers
+from app.admin import workers
 from app.settings import LANES
 from tests.admin.helpers import text_of, wait_text
 from tests.api.conftest import PREFIX, build_app
@@ -89,7 +89,7 @@ def test_silent_workers_read_as_lost_and_expired_reports_are_dropped(stack):
 def test_the_api_lists_workers_with_their_details(stack):
     stack.broker.add_middleware(Heartbeat(heartbeat_s=0.05, lost_after_s=5))
     admin, recruiter = make_user(role="admin"), make_user()
-    from app import users
+    from app.accounts import users
 
     token = users.create_token(admin.email, "tests")
     client = TestClient(build_app())

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select, update
 
-from app import batches
 from app.db import get_engine
+from app.engine import batches
 from app.models import AuditEvent, Batch, Item
 from tests.ui.conftest import (  # noqa: F401  (fixtures, registered by importing them)
     _nicegui_storage,

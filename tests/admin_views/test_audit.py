@@ -8,7 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nicegui import ui
 
-from app import audit, batches, bulk, users
+from app.accounts import audit, users
+from app.admin import bulk
+from app.engine import batches
 from app.errors import InvalidInput, PermissionDenied
 from tests.admin_views.conftest import ACT, settle, submit
 from tests.engine.helpers import make_user

@@ -1,4 +1,4 @@
-"""app.bulk and app.batches.delete in the service: selections, "all matching" with its cap,
+"""app.admin.bulk and app.engine.batches.delete in the service: selections, "all matching" with its cap,
 skips with the rule's reason, audit rows, and refusals of recruiters and read-only admins."""
 
 from __future__ import annotations
@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app import batches, bulk
-from app.batch_search import BatchFilter
+from app.admin import bulk
+from app.admin.batch_search import BatchFilter
 from app.db import get_engine
+from app.engine import batches
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.models import Document, Item
 from tests.admin_views.conftest import (

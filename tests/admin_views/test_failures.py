@@ -1,4 +1,4 @@
-"""app.failures and the failures view: failed files grouped by reason, newest first, within
+"""app.admin.failures and the failures view: failed files grouped by reason, newest first, within
 a window, and a retry per reason; refused to recruiters and read-only admins."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app import failures
-from app.bulk import TooManyBatches
+from app.admin import failures
+from app.admin.bulk import TooManyBatches
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from tests.admin_views.conftest import ACT, audit_rows, counters, load, settle, submit
 from tests.engine.helpers import make_user

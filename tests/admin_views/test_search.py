@@ -1,4 +1,4 @@
-"""The dashboard's side of app.batch_search: column sorts with keyset pages, capped counts,
+"""The dashboard's side of app.admin.batch_search: column sorts with keyset pages, capped counts,
 and the three ways a file-name search finds its batches (all giving the same answer)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from app import batch_search
-from app.batch_search import BatchFilter
+from app.admin import batch_search
+from app.admin.batch_search import BatchFilter
 from app.db import get_engine
 from app.errors import InvalidInput
 from tests.admin_views.conftest import T0, batch_t, settle, submit

@@ -1,4 +1,4 @@
-"""Admin user management (app.users) and the users view: list, create with a one-time
+"""Admin user management (app.accounts.users) and the users view: list, create with a one-time
 password, deactivate, role, plan and quota, password reset; lock-out guards; refusals."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from nicegui import ui
 
-from app import signin, users
+from app.accounts import signin, users
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tests.admin_views.conftest import ACT, audit_rows, submit
 from tests.engine.helpers import make_user

@@ -10,7 +10,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app import batches, ratelimit, users
+from app.accounts import ratelimit, users
+from app.engine import batches
 from app.models import User
 from app.settings import get_settings
 from tests.conftest import Stack

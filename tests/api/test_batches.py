@@ -6,7 +6,7 @@ import io
 import uuid
 import zipfile
 
-from app import batches
+from app.engine import batches
 from tests.api.conftest import OPENING, RESUME, error_of
 from tests.conftest import wait_until
 from tests.engine.helpers import assert_counters_match_items, wait_finished

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app import batch_search, users
+from app.accounts import users
+from app.admin import batch_search
 from app.db import session_scope
 from app.models import User
 from tests.api.conftest import error_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from app import ratelimit
+from app.accounts import ratelimit
 from app.models import Batch
 from app.settings import get_settings
 from tests.api.conftest import OPENING, RESUME, error_of, set_setting

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import create_engine, select, update
 
-from app import health
 from app.db import get_engine
+from app.engine import health
 from app.models import Item, utcnow
 from tests.api.conftest import error_of, set_setting
 
@@ -176,7 +176,7 @@ def test_metrics_say_when_the_broker_is_down(api, monkeypatch):
     def down(*args, **kwargs):
         raise ConnectionError("down")
 
-    monkeypatch.setattr("app.metrics.queue_depths", down)
+    monkeypatch.setattr("app.admin.metrics.queue_depths", down)
     m = parse_metrics(api.client.get("/metrics", headers=api.auth(admin)).text)
     assert m["shortlist_broker_up"] == 0 and m["shortlist_database_up"] == 1
     assert not any(k.startswith("shortlist_queue_depth") for k in m)

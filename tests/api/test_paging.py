@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from app import batch_search
-from app.batch_search import InvalidCursor, encode_cursor
+from app.admin import batch_search
+from app.admin.batch_search import InvalidCursor, encode_cursor
 from tests.api.conftest import error_of
 from tests.engine.helpers import submit_noop
 

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from app import finalize
+from app.engine import finalize
 from tests.api.conftest import build_app, set_setting
 
 APP = build_app()

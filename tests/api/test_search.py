@@ -1,4 +1,4 @@
-"""app.batch_search through GET /api/v1/batches: each filter, visibility, cursor pagination."""
+"""app.admin.batch_search through GET /api/v1/batches: each filter, visibility, cursor pagination."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import update
 
-from app import batch_search, batches
-from app.batch_search import BatchFilter
+from app.admin import batch_search
+from app.admin.batch_search import BatchFilter
 from app.db import get_engine
+from app.engine import batches
 from app.errors import InvalidInput
 from app.models import Batch
 from tests.api.conftest import error_of
@@ -184,7 +185,7 @@ def test_search_is_the_dashboards_function_too(api, world):
 
 def test_an_owner_filter_of_non_ascii_digits_is_an_email_search_not_a_crash(stack):
     """Found by schemathesis: "²".isdigit() is true but int("²") raises."""
-    from app.batch_search import BatchFilter, search
+    from app.admin.batch_search import BatchFilter, search
     from tests.engine.helpers import make_user
 
     admin = make_user(role="admin")

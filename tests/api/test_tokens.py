@@ -1,10 +1,10 @@
-"""API tokens: create (shown once), list (never shown again), revoke; app.tokens rules."""
+"""API tokens: create (shown once), list (never shown again), revoke; app.accounts.tokens rules."""
 
 from __future__ import annotations
 
 import pytest
 
-from app import tokens
+from app.accounts import tokens
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tests.api.conftest import error_of
 

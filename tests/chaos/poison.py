@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from app.engine.kinds import ItemResult, ItemWork, Kind, register
+from app.engine.kinds.noop import handle as noop_handle
+from app.engine.kinds.noop import validate_params as noop_params
 from app.errors import InvalidInput
-from app.kinds import ItemResult, ItemWork, Kind, register
-from app.kinds.noop import handle as noop_handle
-from app.kinds.noop import validate_params as noop_params
 
 
 def validate_params(params: dict[str, Any]) -> dict[str, Any]:

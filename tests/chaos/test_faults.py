@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 import tests.chaos.poison  # noqa: F401  (registers the poison kind here too)
-from app import batches
+from app.engine import batches
 from tests.chaos.fleet import Dyno, PrivateRedis, SchedulerProcess
 from tests.conftest import Stack, subprocess_env, wait_until
 from tests.engine.helpers import assert_counters_match_items, items, load, make_user, submit_noop

@@ -6,8 +6,9 @@ import uuid
 
 from sqlalchemy import func, select
 
-from app import batches, users
+from app.accounts import users
 from app.db import get_engine
+from app.engine import batches
 from app.models import Batch, Item, User
 from tests.conftest import wait_until
 

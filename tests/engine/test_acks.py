@@ -1,4 +1,4 @@
-"""Acks go to Redis in bulk, a moment after each message (app.broker.LaneConsumer.ack):
+"""Acks go to Redis in bulk, a moment after each message (app.engine.broker.LaneConsumer.ack):
 a stopping worker sends those still waiting, and does not wait out the linger to do it."""
 
 from __future__ import annotations

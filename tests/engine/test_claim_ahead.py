@@ -1,4 +1,4 @@
-"""Claims made when a message is fetched (app.processing.claim_ahead, actors.claim_ahead):
+"""Claims made when a message is fetched (app.engine.processing.claim_ahead, actors.claim_ahead):
 the thread takes the claim made for it, an unstarted claim is handed back, a claim that
 waited long renews its lease, and a stopping worker leaves nothing running."""
 
@@ -11,11 +11,11 @@ from dramatiq.broker import MessageProxy
 from sqlalchemy import select, update
 
 from actors.claim_ahead import ClaimAhead, item_of
-from app import processing
-from app.batches import dispatch_batch
-from app.broker import get_broker, queue_depths
 from app.db import get_engine
-from app.dispatch import item_actor_name
+from app.engine import processing
+from app.engine.batches import dispatch_batch
+from app.engine.broker import get_broker, queue_depths
+from app.engine.dispatch import item_actor_name
 from app.models import Item
 from tests.conftest import wait_until
 from tests.engine.helpers import (

@@ -11,8 +11,8 @@ import time
 import pytest
 from sqlalchemy import select, update
 
-from app import batches, leases, processing
 from app.db import get_engine
+from app.engine import batches, leases, processing
 from app.models import Item, utcnow
 from app.settings import LANES
 from tests.chaos.fleet import children
@@ -102,13 +102,13 @@ def test_expired_leases_are_requeued_then_failed(stack_factory):
     a, b = items(batch.id)
     from datetime import timedelta
 
-    from app import transitions
+    from app.engine import counters, transitions
     from app.models import ItemStatus
 
     def claim_and_expire(item_id):
         with get_engine().begin() as conn:
             transitions.claim(conn, item_id, "dead:1", utcnow(), timedelta(seconds=60), 2)
-            transitions.move_counters(conn, batch.id, {ItemStatus.queued: -1,
+            counters.move_counters(conn, batch.id, {ItemStatus.queued: -1,
                                                        ItemStatus.running: 1}, utcnow())
             conn.execute(update(item_t).where(item_t.c.id == item_id).values(
                 lease_expires_at=utcnow() - timedelta(seconds=1)))

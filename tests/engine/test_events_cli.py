@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from app import events
+from app.engine import events
 from tests.conftest import REPO, subprocess_env, wait_until
 from tests.engine.helpers import make_user, submit_noop, wait_finished
 
@@ -47,7 +47,7 @@ def test_events_follow_a_batch_to_its_end(stack):
 def test_cli_submit_status_cancel_retry_json(pg_stack):
     stack = pg_stack()
     make_user()  # the CLI finds owners by email
-    from app import users
+    from app.accounts import users
 
     users.create_user("ops@example.com", "a-good-password", plan="enterprise")
     env = subprocess_env(DATABASE_URL=stack.settings.database_url,

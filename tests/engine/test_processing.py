@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app import dispatch, processing
-from app.kinds.noop import fate
+from app.engine import dispatch, processing
+from app.engine.kinds.noop import fate
 from tests.engine.helpers import (
     assert_counters_match_items,
     items,
@@ -86,7 +86,7 @@ def test_duplicate_delivery_is_counted_once(stack, monkeypatch):
 def test_a_message_for_a_finished_item_is_skipped(stack):
     batch = submit_noop(make_user(), 1, dispatch=False)
     item_id = items(batch.id)[0].id
-    from app.batches import dispatch_batch
+    from app.engine.batches import dispatch_batch
 
     dispatch_batch(batch.id)
     assert processing.process_item(item_id) == "done"
@@ -108,7 +108,7 @@ def test_small_batches_finish_and_are_finalized(stack, n):
 
 
 def test_a_retried_item_waits_queued_with_its_error_kept(stack):
-    from app.outcome import RetryItem
+    from app.engine.outcome import RetryItem
 
     batch = submit_noop(make_user(), 1, transient_rate=1.0)
     item_id = items(batch.id)[0].id

@@ -12,10 +12,11 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from app import batches, uploads
 from app.db import get_engine
+from app.engine import batches
 from app.errors import InvalidInput, TooLarge
 from app.models import Document
+from app.recruiting import uploads
 from tests.analysis import factories
 from tests.conftest import REPO, subprocess_env, wait_until
 from tests.engine.helpers import assert_counters_match_items, items, load, make_user, wait_finished

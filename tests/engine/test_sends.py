@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import redis.exceptions
 
-from app import dispatch, processing, transitions
-from app.broker import get_broker
 from app.db import get_engine
+from app.engine import counters, dispatch, processing, transitions
+from app.engine.broker import get_broker
 from app.models import ItemStatus, utcnow
 from tests.engine.helpers import assert_counters_match_items, items, make_user, submit_noop
 
@@ -17,7 +17,7 @@ def _release_one(batch_id) -> list[int]:
     now = utcnow()
     with get_engine().begin() as conn:
         released = transitions.queue_pending(conn, batch_id, 1, now)
-        transitions.move_counters(conn, batch_id, {ItemStatus.pending: -1,
+        counters.move_counters(conn, batch_id, {ItemStatus.pending: -1,
                                                    ItemStatus.queued: 1}, now)
     return released
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app import batches, processing
-from app.batches import NewItem
 from app.db import get_engine
+from app.engine import batches, processing
+from app.engine.batches import NewItem
 from app.errors import (
     Conflict,
     InvalidInput,
@@ -155,12 +155,12 @@ def test_cancel_waits_for_running_items(stack):
     first = items(batch.id)[0]
     from datetime import timedelta
 
-    from app import transitions
+    from app.engine import counters, transitions
     from app.models import ItemStatus, utcnow
 
     with get_engine().begin() as conn:  # as if a worker had claimed the first item
         claimed, _ = transitions.claim(conn, first.id, "w", utcnow(), timedelta(minutes=1), 3)
-        transitions.move_counters(conn, batch.id, {ItemStatus.queued: -1,
+        counters.move_counters(conn, batch.id, {ItemStatus.queued: -1,
                                                    ItemStatus.running: 1}, utcnow())
     assert batches.cancel(user, batch.id).status == "cancelling"
     with pytest.raises(Conflict, match="already being cancelled"):

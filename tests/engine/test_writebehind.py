@@ -9,8 +9,8 @@ import time
 import pytest
 import sqlalchemy.exc
 
-from app import writebehind
-from app.writebehind import WriteBehind
+from app.engine import writebehind
+from app.engine.writebehind import WriteBehind
 
 # --- Write-behind ---------------------------------------------------------------------
 

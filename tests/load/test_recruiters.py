@@ -16,7 +16,7 @@ import urllib.request
 import psycopg
 import pytest
 
-from app import users
+from app.accounts import users
 from tests.chaos.fleet import Dyno, SchedulerProcess, free_port
 from tests.conftest import REPO, subprocess_env, wait_until
 from tests.engine.helpers import assert_counters_match_items

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app import housekeeping, leases, stats
+from app.admin import stats
 from app.db import get_engine
+from app.engine import housekeeping, leases
 from app.models import Batch, DailyStats, Document, Item, utcnow
 from scheduler import runner
 from scheduler.jobs import Job, jobs
@@ -108,7 +109,7 @@ def test_finished_batches_expire_after_their_retention(stack, status, kept_days)
 
 
 def test_cleanup_deletes_expired_batches_with_items_and_documents(stack):
-    from app.batches import NewItem, submit
+    from app.engine.batches import NewItem, submit
 
     user = make_user()
     expired = submit(user, kind="noop", operator=True,
@@ -176,7 +177,7 @@ def test_every_job_has_its_interval_from_settings(stack_factory):
     by_name = {job.name: job.interval_s for job in jobs(stack.settings)}
     assert by_name == {"lease_sweep": 7, "top_up": 10, "batch_timeout": 60, "cleanup": 3600,
                        "stats": 11}
-    from app.leader import Leadership
+    from app.engine.leader import Leadership
 
     scheduler = runner.build_scheduler(stack.settings, Leadership(stack.settings))
     for job in scheduler.get_jobs():

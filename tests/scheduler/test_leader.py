@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert
 
-from app import housekeeping
 from app.db import get_engine
-from app.leader import Leadership
+from app.engine import housekeeping
+from app.engine.leader import Leadership
 from app.models import Batch, Document, Item, utcnow
 from tests.conftest import REPO, subprocess_env, wait_until
 from tests.engine.helpers import count_rows, make_user

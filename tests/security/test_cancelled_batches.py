@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from app import batches, leases, processing
-from app.batches import dispatch_batch
 from app.db import get_engine
+from app.engine import batches, leases, processing
+from app.engine.batches import dispatch_batch
+from app.engine.kinds import KINDS, Kind
 from app.errors import TransientError
-from app.kinds import KINDS, Kind
 from app.models import Batch, Item, utcnow
 from tests.engine.helpers import (
     assert_counters_match_items,

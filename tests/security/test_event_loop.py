@@ -20,7 +20,7 @@ import pytest
 import uvicorn
 from fastapi.responses import JSONResponse
 
-from app import ratelimit, users
+from app.accounts import ratelimit, users
 from tests.api.conftest import OPENING, build_app, set_setting
 from tests.conftest import Stack
 from ui.api import sse

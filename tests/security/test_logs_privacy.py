@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from app import batches
+from app.engine import batches
 from tests.analysis import factories
 from tests.engine.helpers import make_user, wait_finished
 

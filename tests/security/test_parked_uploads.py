@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tracemalloc
 
-from app import parking
+from app.recruiting import parking
 from app.settings import Settings
 from tests.ui.helpers import resume_txt
 from ui.views.new import Pending

@@ -3,7 +3,7 @@ and a reactivation does not bring them back."""
 
 from __future__ import annotations
 
-from app import tokens, users
+from app.accounts import tokens, users
 from tests.engine.helpers import make_user
 
 

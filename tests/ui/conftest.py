@@ -18,7 +18,7 @@ from nicegui.storage import Storage
 from nicegui.testing.user import User
 from nicegui.testing.user_simulation import user_simulation
 
-from app import signin, users
+from app.accounts import signin, users
 from app.models import User as Account
 
 MAIN_FILE = Path(__file__).with_name("main_app.py")

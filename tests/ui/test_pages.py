@@ -7,8 +7,8 @@ import time
 import pytest
 from nicegui import ui
 
-from app import batches, events
-from app.batches import NewItem
+from app.engine import batches, events
+from app.engine.batches import NewItem
 from tests.ui.conftest import PASSWORD, make_account
 from tests.ui.helpers import resume_txt, sign_in, wait_reported
 
@@ -122,7 +122,7 @@ async def test_an_unexpected_error_shows_a_sentence_not_a_traceback(user, web, m
     def broken(*args, **kwargs):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr("app.queries.list_batches", broken)
+    monkeypatch.setattr("app.recruiting.queries.list_batches", broken)
     response = await user.http_client.get("/")
     assert response.status_code == 500
     assert "Sorry, this page could not be shown." in response.text

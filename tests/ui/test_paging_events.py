@@ -12,8 +12,9 @@ import logging
 import pytest
 from nicegui import ui
 
-from app import batches, queries
-from app.queries import MAX_PAGE, TableRequest, page_number, table_request
+from app.engine import batches
+from app.recruiting import queries
+from app.recruiting.queries import MAX_PAGE, TableRequest, page_number, table_request
 from tests.engine.helpers import submit_noop
 from tests.ui.conftest import PASSWORD, make_account
 from tests.ui.helpers import sign_in, wait_reported

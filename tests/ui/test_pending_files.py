@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import parking
+from app.recruiting import parking
 from app.settings import Settings
 from tests.analysis import factories
 from tests.ui.conftest import PASSWORD, make_account

@@ -1,4 +1,4 @@
-"""app.queries: what the pages read, paged and sorted on the server, permission first."""
+"""app.recruiting.queries: what the pages read, paged and sorted on the server, permission first."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import time
 
 import pytest
 
-from app import batches, queries
 from app.analysis import ReportRow
 from app.analysis.report import report_table
-from app.batches import NewItem
+from app.engine import batches
+from app.engine.batches import NewItem
 from app.errors import InvalidInput, NotFound
+from app.recruiting import queries
 from tests.engine.helpers import items, wait_finished
 from tests.ui.conftest import make_account
 from tests.ui.helpers import csv_rows, resume_txt, wait_reported

@@ -12,8 +12,8 @@ import uuid
 import pytest
 from nicegui import ui
 
-from app import batches
-from app.batches import NewItem
+from app.engine import batches
+from app.engine.batches import NewItem
 from app.models import Batch
 from tests.analysis import factories
 from tests.conftest import wait_until
@@ -27,8 +27,8 @@ LIVE = 150  # should_see retries (0.1 s each) while workers run
 
 
 def the_batch(owner_id: int) -> Batch:
-    from app import queries
-    from app.signin import session_user
+    from app.accounts.signin import session_user
+    from app.recruiting import queries
 
     return queries.list_batches(session_user(owner_id)).rows[0]
 
@@ -302,8 +302,8 @@ async def test_user_text_is_never_rendered_as_html(user, web):
 
 
 def test_report_route_refuses_unsupported_formats(web):
-    from app import queries
     from app.errors import NotFound
+    from app.recruiting import queries
 
     account = make_account()
     batch = batches.submit(account, kind="resume", params={"title": "X"},

@@ -14,9 +14,10 @@ from nicegui import app as nicegui_app
 from nicegui import core
 from nicegui.storage import request_contextvar
 
-from app import batches, users
-from app.batches import NewItem
+from app.accounts import users
 from app.db import session_scope
+from app.engine import batches
+from app.engine.batches import NewItem
 from app.models import User as Account
 from tests.ui.conftest import PASSWORD, make_account
 from tests.ui.helpers import resume_txt, sign_in, wait_reported

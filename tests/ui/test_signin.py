@@ -10,7 +10,7 @@ import pytest
 from nicegui import app as nicegui_app
 from nicegui.storage import request_contextvar
 
-from app import signin, signin_limits, users
+from app.accounts import signin, signin_limits, users
 from app.db import session_scope
 from app.errors import PermissionDenied
 from app.models import User as Account

@@ -1,8 +1,8 @@
-"""Who is calling: `Authorization: Bearer <token>`, checked against app.users on every request.
+"""Who is calling: `Authorization: Bearer <token>`, checked against app.accounts.users on every request.
 
-The token is looked up by its SHA-256 (app.users.user_for_token); an unknown or revoked
+The token is looked up by its SHA-256 (app.accounts.users.user_for_token); an unknown or revoked
 token, or one whose account is deactivated, is a 401 with `WWW-Authenticate: Bearer`.
-What the caller may then do is decided by the services (app.permissions), as in the UI.
+What the caller may then do is decided by the services (app.accounts.permissions), as in the UI.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app import users
+from app.accounts import users
 from app.models import User
 from ui.api.errors import Unauthorized
 

@@ -1,6 +1,6 @@
 """Batch routes: submit, list, read, items, reports, cancel, retry, move. Thin: they call `app`.
 
-Permissions come from the services (app.batches via app.permissions), exactly as in the
+Permissions come from the services (app.engine.batches via app.accounts.permissions), exactly as in the
 UI: another user's batch is a 404, a read-only admin's change a 403.
 """
 
@@ -18,10 +18,13 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from app import batch_search, batches, queries, ratelimit
+from app.accounts import ratelimit
+from app.admin import batch_search
+from app.engine import batches
+from app.engine.kinds import get_kind
 from app.errors import NotFound
-from app.kinds import get_kind
 from app.models import BATCH_FINISHED, Batch, BatchStatus, ItemStatus, Lane, User, utcnow
+from app.recruiting import queries
 from ui.api.auth import Caller, CallerDep, UserDep
 from ui.api.config import setting
 from ui.api.errors import MalformedRequest, RateLimited, ReportNotReady

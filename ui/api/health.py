@@ -7,8 +7,9 @@ import hmac
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from app import health, metrics
-from app.permissions import is_admin
+from app.accounts.permissions import is_admin
+from app.admin import metrics
+from app.engine import health
 from ui.api.auth import authenticate
 from ui.api.config import setting
 from ui.api.errors import Unauthorized, error_response

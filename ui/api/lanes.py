@@ -1,11 +1,11 @@
-"""Operations routes for admins: lanes and workers. Thin: they call app.metrics and
-app.workers."""
+"""Operations routes for admins: lanes and workers. Thin: they call app.admin.metrics and
+app.admin.workers."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app import metrics, workers
+from app.admin import metrics, workers
 from ui.api.auth import UserDep
 from ui.api.models import LaneListOut, LaneOut, WorkerListOut, WorkerOut
 from ui.api.openapi import errors_doc

@@ -10,13 +10,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from app.accounts.tokens import TokenInfo
+from app.admin.batch_search import BatchRow
+from app.admin.metrics import BrokerProcess, LaneStats
+from app.admin.workers import WorkerInfo
 from app.analysis import Rejected
-from app.batch_search import BatchRow
-from app.kinds.noop import MAX_SLEEP_MS
-from app.metrics import BrokerProcess, LaneStats
+from app.engine.kinds.noop import MAX_SLEEP_MS
 from app.models import BATCH_FINISHED, Batch, BatchStatus, Item, ItemStatus, Lane
-from app.tokens import TokenInfo
-from app.workers import WorkerInfo
 
 API_PREFIX = "/api/v1"
 _FINISHED = {s.value for s in BATCH_FINISHED}

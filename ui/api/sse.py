@@ -1,7 +1,7 @@
 """Server-sent events of one batch's progress, from one shared event listener per process.
 
 A stream first sends the batch's current state, read from the database, then follows the
-progress events workers publish (app.events), filtered to that batch, and ends with an
+progress events workers publish (app.engine.events), filtered to that batch, and ends with an
 `end` event once the batch has finished and its summary and reports are written (or
 FINALIZE_WAIT_S after it finished, whichever comes first). Comments (`: keep-alive`)
 keep idle connections open through proxies.
@@ -35,10 +35,11 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from app import batches, events, users
+from app.accounts import users
+from app.accounts.permissions import check_read
+from app.engine import batches, events
 from app.errors import NotFound, PermissionDenied
 from app.models import BATCH_FINISHED, Batch, ItemStatus, User
-from app.permissions import check_read
 from app.settings import Settings, get_settings
 from ui.api.auth import CallerDep
 from ui.api.config import setting

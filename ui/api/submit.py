@@ -1,7 +1,7 @@
 """Reading a submission: JSON (items as text) or multipart (files, ZIPs allowed).
 
-Both become the same call of the batch service (app.batches.submit); uploaded files go
-through app.uploads.prepare first, which unpacks ZIPs safely and enforces the upload
+Both become the same call of the batch service (app.engine.batches.submit); uploaded files go
+through app.recruiting.uploads.prepare first, which unpacks ZIPs safely and enforces the upload
 limits on the server. JSON is parsed here rather than by FastAPI so that NaN, deep
 nesting and bad encodings are refused with a clear 400 instead of surprising anyone later.
 Parsing and validating run in a worker thread, never on the event loop: a 10 MB body takes
@@ -23,10 +23,10 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
-from app import uploads
 from app.analysis import Rejected
-from app.batches import NewItem
+from app.engine.batches import NewItem
 from app.errors import InvalidInput, TooLarge
+from app.recruiting import uploads
 from app.settings import get_settings
 from ui.api.errors import BodyTooLarge, MalformedRequest, UnsupportedMediaType, pydantic_error
 from ui.api.models import NoopParams, SubmitJson, TextItemIn
@@ -44,7 +44,7 @@ BIG_BODY_BYTES = 1024 * 1024
 
 @dataclass
 class Submission:
-    """What app.batches.submit needs, plus the files left out."""
+    """What app.engine.batches.submit needs, plus the files left out."""
 
     kind: str
     items: list[NewItem]

@@ -1,10 +1,10 @@
-"""Token routes: the caller's own API tokens. Thin: they call app.tokens."""
+"""Token routes: the caller's own API tokens. Thin: they call app.accounts.tokens."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Path
 
-from app import tokens
+from app.accounts import tokens
 from ui.api.auth import UserDep
 from ui.api.models import NewTokenOut, TokenIn, TokenListOut, TokenOut
 from ui.api.openapi import errors_doc

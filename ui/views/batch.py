@@ -10,10 +10,11 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, events, run, ui
 
-from app import batches, queries
+from app.accounts.signin import session_user
+from app.engine import batches
 from app.errors import ShortlistError
 from app.models import Batch
-from app.signin import session_user
+from app.recruiting import queries
 from ui import auth, live, theme, words
 from ui.components import BatchProgress, act, chips
 from ui.live import Follower, Snapshot

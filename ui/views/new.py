@@ -10,11 +10,13 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import context, events, run, ui
 
-from app import analysis, batches, parking, uploads
+from app import analysis
 from app.analysis.messages import megabytes
 from app.analysis.unpack import safe_name
-from app.batches import NewItem
+from app.engine import batches
+from app.engine.batches import NewItem
 from app.errors import ShortlistError, TooLarge
+from app.recruiting import parking, uploads
 from app.settings import Settings, get_settings
 from ui import auth, theme, words
 
@@ -40,7 +42,7 @@ SHOWN_REJECTED = 100
 
 class Pending:
     """The files of one form, checked on the server as they arrive and parked on disk
-    (app.parking) until the form is submitted or its page goes."""
+    (app.recruiting.parking) until the form is submitted or its page goes."""
 
     def __init__(self, settings: Settings, user_id: int = 0,
                  lot: parking.ParkingLot | None = None) -> None:

@@ -8,9 +8,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, ui
 
-from app import queries
+from app.accounts.signin import session_user
 from app.models import Batch
-from app.signin import session_user
+from app.recruiting import queries
 from ui import auth, live, theme, words
 from ui.components import BatchProgress
 from ui.live import Follower, Snapshot

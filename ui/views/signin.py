@@ -8,8 +8,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
+from app.accounts.signin import authenticate
 from app.errors import ShortlistError
-from app.signin import authenticate
 from ui import auth, theme
 
 log = logging.getLogger("shortlist.ui.signin")

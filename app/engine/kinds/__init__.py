@@ -89,4 +89,4 @@ def load_builtin() -> None:
     """Register the built-in kinds (a worker process does it at boot: importing the
     resume analysis takes about half a second, which its first items would wait)."""
     # Imported here, not at the top: they import this module. Python imports them once.
-    from app.kinds import noop, resume  # noqa: F401  (they register themselves)
+    from app.engine.kinds import noop, resume  # noqa: F401  (they register themselves)

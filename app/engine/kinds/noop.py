@@ -14,8 +14,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from app.engine.kinds import ItemResult, ItemWork, Kind, register
 from app.errors import DocumentError, InvalidInput, TransientError
-from app.kinds import ItemResult, ItemWork, Kind, register
 
 # A minute per item is plenty for any test or benchmark; longer only ties up workers.
 MAX_SLEEP_MS = 60_000

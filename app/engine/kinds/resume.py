@@ -4,33 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import analysis
-from app.kinds import FinishedItem, ItemResult, ItemWork, Kind, ReportFile, register
+# Imported by name, not as `analysis.x`: a worker's boot (load_builtin) loads the readers.
+from app.analysis import Opening, ReportRow, analyze, build_report_csv, build_report_xlsx
+from app.engine.kinds import FinishedItem, ItemResult, ItemWork, Kind, ReportFile, register
 from app.settings import get_settings
 
 
 def validate_params(params: dict[str, Any]) -> dict[str, Any]:
     """The opening: title, description, skills (suggested from the description if none)."""
-    return analysis.Opening.from_dict(params).to_dict()
+    return Opening.from_dict(params).to_dict()
 
 
 def handle(work: ItemWork) -> ItemResult:
-    opening = analysis.Opening.from_dict(work.params)
+    opening = Opening.from_dict(work.params)
     data = work.load_document()
     work.checkpoint()
-    result = analysis.analyze(data, work.name, opening,
+    result = analyze(data, work.name, opening,
                               time_limit_s=get_settings().extract_time_limit_s)
     return ItemResult(result=result.to_dict(), score=float(result.match.score))
 
 
 def build_reports(params: dict[str, Any], items: list[FinishedItem]) -> list[ReportFile]:
-    rows = [analysis.ReportRow.from_item(i.name, i.result, i.error) for i in items
+    rows = [ReportRow.from_item(i.name, i.result, i.error) for i in items
             if i.status != "cancelled"]
     return [
-        ReportFile("shortlist.csv", "text/csv; charset=utf-8", analysis.build_report_csv(rows)),
+        ReportFile("shortlist.csv", "text/csv; charset=utf-8", build_report_csv(rows)),
         ReportFile("shortlist.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   analysis.build_report_xlsx(rows)),
+                   build_report_xlsx(rows)),
     ]
 
 

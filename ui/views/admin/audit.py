@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 from nicegui import ui
 
-from app import audit
+from app.accounts import audit
 from app.errors import ShortlistError
 from app.models import User
 from ui.views.admin import common

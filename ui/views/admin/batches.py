@@ -9,11 +9,13 @@ from typing import Any
 from fastapi import Request
 from nicegui import events, ui
 
-from app import batch_search, batches, bulk, queries
-from app.batch_search import BatchFilter, BatchRow
+from app.admin import batch_search, bulk
+from app.admin.batch_search import BatchFilter, BatchRow
+from app.engine import batches
+from app.engine.kinds import KINDS, get_kind
 from app.errors import ShortlistError
-from app.kinds import KINDS, get_kind
 from app.models import BatchStatus, User
+from app.recruiting import queries
 from app.settings import LANES
 from ui import words
 from ui.views.admin import common

@@ -10,9 +10,9 @@ from typing import Any
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
+from app.accounts.permissions import can_change_anything, is_admin
 from app.errors import InvalidInput, ShortlistError
 from app.models import User
-from app.permissions import can_change_anything, is_admin
 from ui import auth, theme
 from ui.components import act
 

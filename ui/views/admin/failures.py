@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import ui
 
-from app import failures
+from app.admin import failures
 from app.models import User
 from ui import words
 from ui.views.admin import common

@@ -1,7 +1,7 @@
 """Admin dashboard: the lanes view. Pause and resume a lane, with its state, who changed it
 and when, and its numbers.
 
-The rule lives in app.lanes (which also refuses read-only admins and recruiters); this
+The rule lives in app.engine.lanes (which also refuses read-only admins and recruiters); this
 page only asks it, then refreshes the shared numbers so every open dashboard sees the
 change at once.
 """
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from app import lanes as lane_service
+from app.admin.overview import Dashboard, LaneOverview
+from app.engine import batches
+from app.engine import lanes as lane_service
 from app.models import User
-from app.overview import Dashboard, LaneOverview
 from app.settings import LANES
 from ui import theme, words
 from ui.views.admin import common
@@ -97,7 +98,7 @@ class LanesView:
                 self._buttons(lane.lane, lane.paused)
         shared.set_text(self.updated, shared.footer(dashboard))
 
-    # --- Actions (each checked again by app.lanes) -----------------------------------------
+    # --- Actions (each checked again by app.engine.lanes) -----------------------------------------
 
     def ask_pause(self, lane: str) -> None:
         self.confirm.ask(
@@ -115,7 +116,7 @@ class LanesView:
 
     async def resume(self, lane: str) -> None:
         sent = await common.run_action(
-            PATH, lambda user: lane_service.resume(user, lane),
+            PATH, lambda user: batches.resume_lane(user, lane),
             done=lambda n: f"The {lane} lane runs again;"
                            f" {words.plural(n, 'waiting item')} sent to the workers.")
         if sent is not None:

@@ -1,7 +1,7 @@
 """Admin dashboard: the overview (per-lane numbers, throughput chart, failure rate).
 
 Also the live feed the three operations views (overview, workers, lanes) share: one
-`app.overview.Refresher` per web process recomputes the shared numbers every
+`app.admin.overview.Refresher` per web process recomputes the shared numbers every
 DASHBOARD_REFRESH_S while at least one of these pages is open, and emits them through one
 `nicegui.Event`; pages subscribe and update their labels. No page queries the database.
 """
@@ -15,10 +15,10 @@ from typing import Any
 from nicegui import Event, run, ui
 from nicegui import app as web
 
-from app import overview
+from app.admin import overview
+from app.admin.overview import Dashboard
 from app.errors import ShortlistError
 from app.models import User
-from app.overview import Dashboard
 from app.settings import LANES, get_settings
 from ui import theme
 from ui.views.admin.common import admin_user

@@ -1,6 +1,6 @@
 """Admin dashboard: users: list, create, deactivate, role, plan and quota, password reset.
 
-Every change goes through app.users, which refuses read-only admins and guards against
+Every change goes through app.accounts.users, which refuses read-only admins and guards against
 lock-out; the page only disables what the service would refuse anyway.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request
 from nicegui import events, ui
 
-from app import users
+from app.accounts import users
 from app.models import Plan, Role, User
 from app.settings import PLAN_LANE, get_settings
 from ui import words

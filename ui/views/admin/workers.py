@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from app.admin.overview import Dashboard
+from app.admin.workers import LOST, STOPPED, WorkerInfo
 from app.models import User
-from app.overview import Dashboard
-from app.workers import LOST, STOPPED, WorkerInfo
 from ui import theme
 from ui.views.admin import common
 from ui.views.admin import overview as shared
