@@ -16,7 +16,11 @@ from . import factories
 from .conftest import TODAY
 
 HEADER = ["rank", "name", "file", "score", "band", "matched", "missing", "years", "email",
-          "phone", "error"]
+          "phone", "error", "why"]
+MARIA_WHY = ("Role: Has been Mercy Hospital - Registered Nurse, ICU (or similar) for 7.5 years."
+             " Skills: Has 4 of 4 must-haves. 1 of 1 nice-to-haves."
+             " Relevant experience: 7.5 years in similar roles, 7.5 years in all (meets the 3"
+             " asked). Wording: Uses most of the opening's key terms (icu, bls, nurse).")
 OPENING = Opening("ICU Registered Nurse", "Registered nurse for intensive care.",
                   ["Patient care", "IV therapy", "BLS", "ACLS"], ["Epic"], 3)
 
@@ -56,12 +60,15 @@ def test_csv_round_trips_with_rank_order_and_failures_last() -> None:
     assert maria["email"] == "maria.garcia@example.com"
     assert maria["phone"] == "'+1 312 555 0142"  # a leading "+" is a formula to a spreadsheet
     assert maria["error"] == ""
+    assert maria["why"] == MARIA_WHY  # the parts' reasons, one line, no raw figures
     emily = dict(zip(HEADER, table[3]))
     assert emily["missing"] == "Patient care; IV therapy; BLS; ACLS"
     assert int(maria["score"]) > int(emily["score"])
     broken = dict(zip(HEADER, table[5]))
     assert broken["error"] == "This PDF is password-protected, so it cannot be read."
-    assert broken["score"] == "" and broken["name"] == ""
+    assert broken["score"] == "" and broken["name"] == "" and broken["why"] == ""
+    assert emily["why"].startswith("Role: No job title like ICU Registered Nurse found. Skills:"
+                                   " Has 0 of 4 must-haves; missing Patient care, IV therapy,")
 
 
 def test_csv_neutralises_formula_injection() -> None:
@@ -82,6 +89,7 @@ def test_xlsx_has_the_same_rows_bold_frozen_header_and_text_not_formulas() -> No
     assert [v[2] for v in values[1:]] == ["maria.pdf", "=cmd|' /C calc'!A0.pdf", "emily.docx",
                                           "aa-scan.pdf", "zz-broken.pdf"]
     assert values[1][7] == 7.5 and isinstance(values[1][3], int)
+    assert values[1][11] == MARIA_WHY and values[4][11] is None
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
     assert sheet.cell(row=3, column=3).data_type == "s"  # stored as text, not a formula
@@ -116,3 +124,18 @@ def test_stored_json_analysis_is_accepted() -> None:
     stored = json.loads(json.dumps(analysis.to_dict()))
     assert build_report_csv([ReportRow("maria.pdf", stored)]) == build_report_csv(
         [ReportRow("maria.pdf", analysis)])
+
+
+def test_why_of_a_result_stored_before_the_parts_is_its_explanation_without_figures() -> None:
+    analysis = analyze_text(factories.NURSE, "maria.pdf", OPENING, today=TODAY)
+    old = json.loads(json.dumps(analysis.to_dict()))
+    old["match"].pop("parts")
+    old["match"]["explanation"] = (
+        "Strong match (score 91). Has all 4 must-have skills. Has 1 of 1 nice-to-have skills."
+        " About 7.5 years of experience (meets the 3 asked). Wording close to the job"
+        " description (similarity 0.42).")
+    table = list(csv.reader(io.StringIO(build_report_csv(
+        [ReportRow("maria.pdf", old)]).decode("utf-8-sig"))))
+    assert dict(zip(HEADER, table[1]))["why"] == (
+        "Has all 4 must-have skills. Has 1 of 1 nice-to-have skills. About 7.5 years of"
+        " experience (meets the 3 asked). Wording close to the job description.")
