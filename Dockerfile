@@ -9,6 +9,9 @@ COPY scheduler ./scheduler
 RUN python -m venv /venv && /venv/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim
+# Tesseract reads scanned resumes (OCR); without it they fail as scanned.
+RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 shortlist
 COPY --from=build /venv /venv
 # dramatiq_worker_timeout: see the README's Processes section.

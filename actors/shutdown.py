@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 from dramatiq.middleware import Middleware
 
-from app.engine import processing
+from app.engine import processing, readers
 from app.engine.broker import LaneBroker
 
 EXIT_FLUSH_S = 5.0
@@ -72,6 +72,7 @@ class FlushEndings(Middleware):
 
     def after_worker_shutdown(self, broker, worker) -> None:
         _flush(broker)
+        readers.shutdown()  # the document reader processes (started on first use)
 
 
 def _flush(broker, timeout_s: float = 30.0) -> None:

@@ -113,6 +113,29 @@ class Settings(BaseSettings):
     )
     zip_max_ratio: float = Field(100.0, gt=1, description="Largest compression ratio in a ZIP.")
     extract_time_limit_s: float = Field(20.0, gt=0, description="Longest text extraction.")
+    reader_processes: int = Field(
+        0, ge=0, description="Child processes that read documents, per worker process (PDFium"
+        " is not thread-safe and cannot be stopped from Python); 0: the CPUs divided by"
+        " WORKER_PROCESSES, at least 1."
+    )
+    worker_processes: int = Field(
+        2, ge=1, description="Worker processes per machine (the Procfile's `--processes`):"
+        " what the CPUs are divided by for the reader processes."
+    )
+    reader_memory_mb: int = Field(
+        1024, ge=64, description="Most memory (address space) one reader process may use;"
+        " a document that needs more fails, and the reader is replaced."
+    )
+    reader_max_documents: int = Field(
+        200, ge=1, description="Documents one reader process reads before a fresh one takes"
+        " its place."
+    )
+    ocr_enabled: bool = Field(
+        True, description="Read scanned PDFs by OCR when Tesseract (`tesseract-ocr`) is"
+        " installed."
+    )
+    ocr_languages: str = Field("eng", description="Tesseract's languages, e.g. `eng+deu`.")
+    ocr_max_pages: int = Field(5, ge=1, description="Most pages of a scanned PDF read by OCR.")
     quota_free: int = Field(50, ge=1, description="Most items per batch on the free plan.")
     quota_basic: int = Field(500, ge=1, description="... on the basic plan.")
     quota_premium: int = Field(2_000, ge=1, description="... on the premium plan.")

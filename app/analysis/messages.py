@@ -16,7 +16,16 @@ NO_TEXT = (
 )
 SCANNED_PDF = (
     "This PDF has no selectable text: it looks like a scanned image. "
-    "Upload a PDF with selectable text or a Word file."
+    "Upload a PDF with selectable text or a Word file. "
+    "(Scanned resumes can be read once your administrator installs Tesseract OCR.)"
+)
+SCANNED_PDF_UNREADABLE = (
+    "This PDF has no selectable text: it looks like a scanned image, and no text could be "
+    "read from the image either. Upload a PDF with selectable text or a Word file."
+)
+READER_STOPPED = (
+    "Reading this file stopped the reader: the file may be damaged or too complex. "
+    "Open it on your computer, save it again as PDF, and upload the new copy."
 )
 ENCRYPTED_PDF = (
     "This PDF is password-protected, so it cannot be read. "
@@ -79,6 +88,15 @@ def damaged(kind_label: str) -> str:
     )
 
 
+def not_what_its_name_says(extension: str, kind_label: str) -> str:
+    """For a file named like a PDF or Word file whose content is no document at all."""
+    return (
+        f"This file is named .{extension} but is not a {kind_label}: it may be damaged, or "
+        "another type of file renamed. Open it on your computer, save it again as PDF, and "
+        "upload that."
+    )
+
+
 def too_large(limit_bytes: int) -> str:
     return (
         f"This file is larger than the {megabytes(limit_bytes)} limit. "
@@ -105,6 +123,14 @@ def too_slow(seconds: float) -> str:
     return (
         f"Reading this file took longer than {seconds:g} seconds, so it was stopped. It may be "
         "damaged or unusually complex; save it again as PDF or Word and upload the new copy."
+    )
+
+
+def too_much_memory(limit_bytes: int) -> str:
+    return (
+        f"Reading this file needed more than {megabytes(limit_bytes)} of memory, so it was "
+        "stopped. It may be damaged or unusually complex; save it again as PDF or Word and "
+        "upload the new copy."
     )
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from .extract import read_document
+from .extract import read, read_document
 from .match import Match, match_profile
 from .opening import Opening
 from .profile import Profile, build_profile
@@ -23,12 +23,14 @@ class Analysis:
     type: str  # the detected document type, e.g. "pdf"
     profile: Profile
     match: Match
+    read_by: str = "text"  # "ocr": read from the images of a scanned PDF
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": SCHEMA_VERSION,
             "file": self.file,
             "type": self.type,
+            **({"read_by": self.read_by} if self.read_by != "text" else {}),
             "profile": self.profile.to_dict(),
             "match": self.match.to_dict(),
         }
@@ -40,6 +42,7 @@ class Analysis:
             type=data.get("type", "unknown"),
             profile=Profile.from_dict(data["profile"]),
             match=Match.from_dict(data["match"]),
+            read_by=data.get("read_by", "text"),
         )
 
 
@@ -50,10 +53,13 @@ def analyze(
     *,
     time_limit_s: float = 20.0,
     today: date | None = None,
+    **reading: Any,
 ) -> Analysis:
-    """Extract, profile and match one document; raises DocumentError for a bad file."""
-    kind, text = read_document(data, time_limit_s=time_limit_s)
-    return analyze_text(text, filename, opening, kind=kind, today=today)
+    """Extract, profile and match one document; raises DocumentError for a bad file.
+    `reading`: more options of `extract.read` (ocr_options, max_pages)."""
+    document = read(data, time_limit_s=time_limit_s, name=filename, **reading)
+    result = analyze_text(document.text, filename, opening, kind=document.kind, today=today)
+    return replace(result, read_by=document.read_by)
 
 
 def analyze_text(

@@ -54,11 +54,11 @@ def extractor_version() -> str:
     """Changes whenever the extraction code or the PDF library changes."""
     import inspect
 
-    import pypdf
+    import pypdfium2
 
     from . import extract, markup, text, word
 
-    digest = hashlib.sha256(pypdf.__version__.encode())
+    digest = hashlib.sha256(str(pypdfium2.version.PDFIUM_INFO).encode())
     for module in (extract, markup, word):
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(inspect.getsource(text.clean).encode())  # the rest of text.py is matching

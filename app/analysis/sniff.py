@@ -22,6 +22,9 @@ _OTHER_ARCHIVES = (b"\x1f\x8b", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c", b"BZh", 
 # A Word package has a few dozen parts; Word itself never writes thousands.
 _MAX_WORD_PARTS = 5000
 _PACKAGE_MARKERS = frozenset({b"[Content_Types].xml", b"mimetype", b"META-INF/manifest.xml"})
+# Names that promise a document: content that is none of the known kinds is then either a
+# damaged file or another file renamed, which is worth saying.
+_NAMED_KINDS = {"pdf": "PDF", "docx": "Word file"}
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<div", b"<p>")
 
@@ -45,8 +48,9 @@ def detect_type(data: bytes) -> str:
     return "unknown"
 
 
-def unsupported_reason(data: bytes) -> str:
-    """The most helpful message for a file `detect_type` calls "unknown"."""
+def unsupported_reason(data: bytes, name: str = "") -> str:
+    """The most helpful message for a file `detect_type` calls "unknown"; `name`, the file's
+    name, says more when it claims a PDF or Word file that the content is not."""
     if not data:
         return messages.EMPTY_FILE
     if data.startswith(_OLE2):
@@ -58,6 +62,9 @@ def unsupported_reason(data: bytes) -> str:
         return messages.IMAGE
     if data.startswith(_OTHER_ARCHIVES):
         return messages.OTHER_ARCHIVE
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    if extension in _NAMED_KINDS:
+        return messages.not_what_its_name_says(extension, _NAMED_KINDS[extension])
     return messages.unsupported()
 
 

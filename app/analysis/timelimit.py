@@ -3,9 +3,11 @@
 Workers run items in threads, so `signal.alarm` (main thread only) is out. Instead a
 watchdog timer raises an exception inside the calling thread with
 `PyThreadState_SetAsyncExc`, the way Dramatiq's TimeLimit middleware does. The exception
-arrives at the next Python bytecode, so it interrupts pure-Python parsers such as pypdf
-but not a long C call; the C-level work (XML and zlib) is bounded before it starts
-instead (see `word.py`, and pypdf's own decompression limits).
+arrives at the next Python bytecode, so it interrupts pure-Python parsers (the Word, RTF
+and HTML readers) but not a long C call; the C-level work of Word files (XML and zlib) is
+bounded before it starts instead (see `word.py`). PDFium, all C, is stopped from outside:
+the workers read documents in child processes that are killed at their hard time limit
+(app.engine.readers).
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ def unpack_upload(
     name = safe_name(filename)
     kind = detect_type(data)
     if kind != "zip":
-        reason = _single_file_problem(data, kind, max_file_bytes)
+        reason = _single_file_problem(name, data, kind, max_file_bytes)
         if reason:
             return UnpackResult([], [Rejected(name, reason)])
         return UnpackResult([UploadedFile(name, data)], [])
@@ -104,13 +104,13 @@ class _Limits:
         return self.ratio * max(self.archive_bytes, 1)
 
 
-def _single_file_problem(data: bytes, kind: str, max_file_bytes: int) -> str | None:
+def _single_file_problem(name: str, data: bytes, kind: str, max_file_bytes: int) -> str | None:
     if not data:
         return messages.EMPTY_FILE
     if len(data) > max_file_bytes:
         return messages.too_large(max_file_bytes)
     if kind not in READABLE_KINDS:
-        return unsupported_reason(data)
+        return unsupported_reason(data, name)
     return None
 
 
@@ -176,7 +176,7 @@ def _read_entries(
         kind = detect_type(content)
         if kind == "zip":
             rejected.append(Rejected(name, messages.NESTED_ARCHIVE))
-        elif (reason := _single_file_problem(content, kind, limits.file_bytes)) is not None:
+        elif (reason := _single_file_problem(name, content, kind, limits.file_bytes)) is not None:
             rejected.append(Rejected(name, reason))
         else:
             files.append(UploadedFile(_unique(name, used_names), content))

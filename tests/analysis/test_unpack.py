@@ -32,7 +32,24 @@ def test_text_named_pdf_is_accepted_and_random_bytes_named_docx_are_rejected() -
     assert [f.name for f in text.files] == ["cv.pdf"]
     fake = unpack_upload("cv.docx", factories.random_bytes(), **LIMITS)
     assert fake.files == []
-    assert fake.rejected == [Rejected("cv.docx", messages.unsupported())]
+    assert fake.rejected == [Rejected("cv.docx", messages.not_what_its_name_says("docx", "Word file"))]
+
+
+def test_a_file_named_pdf_or_docx_that_is_no_document_says_so() -> None:
+    noise = factories.random_bytes()
+    pdf = unpack_upload("Resume.PDF", noise, **LIMITS).rejected
+    assert pdf == [Rejected("Resume.PDF", "This file is named .pdf but is not a PDF: it may be "
+                            "damaged, or another type of file renamed. Open it on your computer,"
+                            " save it again as PDF, and upload that.")]
+    # The same bytes under another name, and known kinds under a PDF's name, say what they are.
+    assert unpack_upload("notes.bin", noise, **LIMITS).rejected == [
+        Rejected("notes.bin", messages.unsupported())]
+    assert unpack_upload("scan.pdf", b"\xff\xd8\xff\xe0" + bytes(200), **LIMITS).rejected == [
+        Rejected("scan.pdf", messages.IMAGE)]
+    assert unpack_upload("cv.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),
+                         **LIMITS).rejected == [Rejected("cv.docx", messages.OLD_WORD)]
+    inside = unpack_upload("all.zip", factories.make_zip({"cv.pdf": noise}), **LIMITS)
+    assert inside.rejected == [Rejected("cv.pdf", messages.not_what_its_name_says("pdf", "PDF"))]
 
 
 def test_single_file_problems_are_rejected_with_reasons() -> None:
