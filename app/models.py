@@ -215,6 +215,9 @@ class Item(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=2000)
     score: float | None = None
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    # Another file of the same person in this batch: the id of the item kept for them.
+    # Written when the batch is finalized (app.engine.duplicates); null otherwise.
+    duplicate_of: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     queued_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -111,3 +111,60 @@ def size_text(n_bytes: int) -> str:
     if n_bytes < 1024 * 1024:
         return f"{n_bytes / 1024:.0f} KB"
     return f"{n_bytes / (1024 * 1024):.1f} MB"
+
+
+# --- New screening: suggestions from the description -------------------------------------
+
+SUGGESTIONS_HINT = ("Skills named in the description. Click one to add it as a nice-to-have,"
+                    " or its star to make it a must-have:")
+
+
+def add_nice_label(skill: str) -> str:
+    return f"Add {skill} as a nice-to-have"
+
+
+def make_must_label(skill: str) -> str:
+    return f"Make {skill} a must-have"
+
+
+def years_asked_text(years: float) -> str:
+    """'The description asks for 3+ years.'"""
+    return f"The description asks for {years:g}+ years."
+
+
+def use_years_text(years: float) -> str:
+    return f"Use {years:g} as the minimum"
+
+
+# --- A candidate's details -----------------------------------------------------------------
+
+NAME_NOT_FOUND = "Name not found"
+
+
+def points_text(points: float | None, weight: float | None) -> str:
+    """A part's points out of its weight: 'Role 24 / 30' shows '24 / 30'."""
+    return f"{round(points or 0.0)} / {round(100 * (weight or 0.0))}"
+
+
+def evidence_text(skill: str, found: str | None) -> str:
+    """'CI/CD: found Jenkins' when a narrower skill showed it; the skill alone otherwise."""
+    return f"{skill}: found {found}" if found and found != skill else skill
+
+
+def score_note(parts: list[dict], score: int, missing_must: bool) -> str:
+    """Why the parts' points do not add up to the score, when they do not; '' when they do.
+
+    The score counts the parts out of 100 (out of what they weigh when a part is left out)
+    and missing must-haves take a share off.
+    """
+    out_of = round(sum(100 * float(p.get("weight") or 0.0) for p in parts))
+    got = sum(float(p.get("points") or 0.0) for p in parts)
+    if not out_of:
+        return ""
+    notes = []
+    if out_of < 100:
+        notes.append(f"The parts count out of {out_of} here, scaled to 100.")
+    off = round(100 * got / out_of) - score
+    if missing_must and off >= 1:
+        notes.append(f"Missing must-have skills take {plural(off, 'point')} off.")
+    return " ".join(notes)

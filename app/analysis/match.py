@@ -9,7 +9,7 @@ from typing import Any
 
 from .opening import Opening, suggest_skills
 from .profile import Profile
-from .roles import title_fit, title_terms
+from .roles import fitting_part, title_fit, title_terms
 from .similarity import query_weights, relevance, stem, term_counts
 from .taxonomy import Taxonomy, default_taxonomy
 from .text import Tokens, contains_phrase, normalise, phrase_key, tokenize
@@ -246,7 +246,8 @@ def _role(profile: Profile, query: _Query) -> tuple[str | None, float, float | N
         fit = title_fit(query.title, role.title)
         has_dates = role.start is not None and role.end is not None
         if fit > best_fit or (fit == best_fit > 0 and has_dates and not dated):
-            best_title, best_fit = role.title, fit  # a job entry says more than a headline
+            # A job entry says more than a headline; its employer is not shown as the role.
+            best_title, best_fit = fitting_part(query.title, role.title), fit
         if has_dates:
             dated = True
             if fit >= RELEVANT_ROLE_FIT:

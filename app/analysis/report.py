@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,15 +20,20 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .match import PART_LABELS, Match
 from .pipeline import Analysis
 
 COLUMNS = ("rank", "name", "file", "score", "band", "matched", "missing", "years", "email",
-           "phone", "error")
+           "phone", "error", "why")
 _LIST_SEPARATOR = "; "
 # A spreadsheet treats a cell starting with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MAX_COLUMN_WIDTH = 60
 _NOT_ANALYSED = "Not analysed."
+# Results scored before the parts existed: "Wording close to the job description
+# (similarity 0.42)." and a first sentence the score and band columns already say.
+_RAW_SIMILARITY = re.compile(r"\s*\(similarity [0-9.]+\)")
+_BAND_SENTENCE = re.compile(r"^\w+ match \(score \d+\)\.\s*")
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ def report_table(rows: Iterable[ReportRow]) -> list[list[Any]]:
     ))
     failed.sort(key=lambda fe: fe[0].casefold())
     table = [_ranked_row(rank, file, a) for rank, (file, a) in enumerate(done, start=1)]
-    table += [[None, None, file, None, None, None, None, None, None, None, error]
+    table += [[None, None, file, None, None, None, None, None, None, None, error, None]
               for file, error in failed]
     return table
 
@@ -122,7 +128,23 @@ def _ranked_row(rank: int, file: str, a: Analysis) -> list[Any]:
         p.emails[0] if p.emails else None,
         p.phones[0] if p.phones else None,
         None,
+        why_text(m) or None,
     ]
+
+
+def why_text(match: Match) -> str:
+    """Why a resume scored as it did, on one line: each part's reason, labelled.
+
+    "Role: Has been Registered Nurse (or similar) for 7 years. Skills: Has 4 of 4
+    must-haves. ..." A result stored before the score had parts gives its explanation,
+    without the raw similarity figure and the score sentence.
+    """
+    if match.parts:
+        text = " ".join(f"{PART_LABELS.get(p.name, p.name.capitalize())}: {p.reason}"
+                        for p in match.parts)
+    else:
+        text = _BAND_SENTENCE.sub("", _RAW_SIMILARITY.sub("", match.explanation))
+    return " ".join(text.split())
 
 
 def _defuse(value: str) -> str:

@@ -154,6 +154,19 @@ def title_fit(wanted: tuple[frozenset[int], dict[str, float]], title: str) -> fl
     return sum(w for t, w in terms.items() if t in got_terms) / total
 
 
+_SEPARATORS = re.compile(r"\s+(?:[-–—|·•@]|at)\s+|\s*[,|]\s*", re.IGNORECASE)
+
+
+def fitting_part(wanted: tuple[frozenset[int], dict[str, float]], title: str) -> str:
+    """The part of a job entry's line that names the role ("Acme - DevOps Engineer" ->
+    "DevOps Engineer"): entries often put the employer or the place beside the title."""
+    parts = [p.strip() for p in _SEPARATORS.split(title) if p and p.strip()]
+    if len(parts) < 2:
+        return title
+    best = max(parts, key=lambda part: title_fit(wanted, part))
+    return best if title_fit(wanted, best) >= title_fit(wanted, title) else title
+
+
 def _title_like(line: str) -> str | None:
     if line.lstrip().startswith(_BULLETS):  # a duty under a job, not its title
         return None

@@ -14,7 +14,7 @@ from collections import Counter
 from sqlalchemy import delete, insert, select, update
 
 from app.db import get_engine
-from app.engine import counters, events
+from app.engine import counters, duplicates, events
 from app.engine.kinds import FinishedItem, get_kind
 from app.models import BATCH_FINISHED, Batch, Document, Item, utcnow
 
@@ -73,6 +73,9 @@ def finalize_batch(batch_id: uuid.UUID | str) -> bool:
             ).scalar_one()
         conn.execute(update(batch_t).where(batch_t.c.id == batch_id).values(
             report_csv_id=report_ids.get("csv"), report_xlsx_id=report_ids.get("xlsx")))
+        # One row per person: the reports list each person once (kinds.resume), and
+        # the items say which kept file they are another copy of.
+        duplicates.assign(conn, batch_id)
         stale = [d for d in old_reports if d is not None]
         if stale:
             conn.execute(delete(document_t).where(document_t.c.id.in_(stale)))

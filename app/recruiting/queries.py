@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from app.accounts.permissions import check_active, check_read
 from app.db import get_engine
+from app.engine import duplicates
 from app.engine.batches import parse_batch_id
 from app.errors import InvalidInput, NotFound
 from app.models import BATCH_FINISHED, Batch, Document, Item, ItemStatus, User
@@ -62,6 +63,10 @@ class ShortlistRow:
     must_have_missing: list[str]
     nice_to_have_matched: list[str]
     years: float | None
+    # One row per person: the person's other files in this screening (file names), and
+    # other people on the list who may be the same (their name, else their file's).
+    also_uploaded_as: tuple[str, ...] = ()
+    possibly_same_as: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,11 @@ class ItemDetail:
     score: float | None
     error: str | None
     analysis: dict[str, Any] | None = field(default=None)
+    # Another file of a person listed under `duplicate_of` (that item's id), or the
+    # person's other files and who else they may be (as on their shortlist row).
+    duplicate_of: int | None = None
+    also_uploaded_as: tuple[str, ...] = ()
+    possibly_same_as: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,11 +206,13 @@ def shortlist(
     sort: str = "rank",
     descending: bool = False,
 ) -> Page[ShortlistRow]:
-    """The screened resumes of a batch, ranked as in the report, one page at a time.
+    """The screened people of a batch, ranked as in the report, one page at a time.
 
-    Rank follows the report (app.analysis.report): best score first, then fewer missing
-    must-have skills, then more years, then the file name. `sort` orders the page by rank,
-    score, name (the candidate's, else the file's) or years; ties fall back to rank.
+    One row per person (app.engine.duplicates): a person's other files take no rank and
+    are named on the row; `total` counts people. Rank follows the report
+    (app.analysis.report): best score first, then fewer missing must-have skills, then
+    more years, then the file name. `sort` orders the page by rank, score, name (the
+    candidate's, else the file's) or years; ties fall back to rank.
     """
     if sort not in SORTS:
         raise InvalidInput(f"Sort by one of: {', '.join(SORTS)}.")
@@ -209,8 +221,11 @@ def shortlist(
     dialect = engine.dialect.name
     with engine.connect() as conn:
         batch = _readable_batch(conn, user, batch_id)
+        people = duplicates.people(conn, batch.id, batch.n_done)
         where = and_(item_t.c.batch_id == batch.id, item_t.c.status == ItemStatus.done.value,
                      item_t.c.result.is_not(None))
+        if people.duplicate_ids:
+            where = and_(where, item_t.c.id.not_in(people.duplicate_ids))
         years = _json_number("profile", "years")
         name = func.lower(func.coalesce(_json_text("profile", "name"), item_t.c.name))
         rank = func.row_number().over(order_by=[
@@ -238,10 +253,10 @@ def shortlist(
             select(ranked).order_by(*order, ranked.c.rank.asc())
             .limit(per_page).offset((page - 1) * per_page)
         ).mappings().all()
-    return Page([_shortlist_row(r) for r in rows], total, page, per_page)
+    return Page([_shortlist_row(r, people) for r in rows], total, page, per_page)
 
 
-def _shortlist_row(row) -> ShortlistRow:
+def _shortlist_row(row, people: duplicates.People) -> ShortlistRow:
     result = row["result"] or {}
     match, profile = result.get("match") or {}, result.get("profile") or {}
     score = row["score"] if row["score"] is not None else match.get("score", 0)
@@ -256,6 +271,8 @@ def _shortlist_row(row) -> ShortlistRow:
         must_have_missing=list(match.get("must_have_missing") or []),
         nice_to_have_matched=list(match.get("nice_to_have_matched") or []),
         years=profile.get("years"),
+        also_uploaded_as=people.also_uploaded_as(row["id"]),
+        possibly_same_as=people.possibly_same_as(row["id"]),
     )
 
 
@@ -286,12 +303,27 @@ def item_detail(user: User, item_id: int) -> ItemDetail:
         if row is None:
             raise NotFound("We could not find that resume.")
         try:
-            _readable_batch(conn, user, row["batch_id"])
+            batch = _readable_batch(conn, user, row["batch_id"])
         except NotFound:
             raise NotFound("We could not find that resume.") from None
+        people = duplicates.people(conn, batch.id, batch.n_done)
     return ItemDetail(item_id=row["id"], batch_id=row["batch_id"], file=row["name"],
                       status=row["status"], score=row["score"], error=row["error"],
-                      analysis=row["result"])
+                      analysis=row["result"],
+                      duplicate_of=people.groups.duplicate_of.get(row["id"]),
+                      also_uploaded_as=people.also_uploaded_as(row["id"]),
+                      possibly_same_as=people.possibly_same_as(row["id"]))
+
+
+def duplicate_map(user: User, batch_id: uuid.UUID | str) -> dict[int, int]:
+    """Item id -> the id of the item kept for the same person, for every other file of a
+    person in the batch: as written at finalize once the batch is finalized, worked out
+    from the done items while it runs."""
+    with get_engine().connect() as conn:
+        batch = _readable_batch(conn, user, batch_id)
+        if batch.summary is not None and batch.status in _FINISHED:
+            return duplicates.stored(conn, batch.id)
+        return dict(duplicates.people(conn, batch.id, batch.n_done).groups.duplicate_of)
 
 
 # --- Reports ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from .conftest import TODAY
 
 HEADER = ["rank", "name", "file", "score", "band", "matched", "missing", "years", "email",
           "phone", "error", "why"]
-MARIA_WHY = ("Role: Has been Mercy Hospital - Registered Nurse, ICU (or similar) for 7.5 years."
+MARIA_WHY = ("Role: Has been Registered Nurse (or similar) for 7.5 years."
              " Skills: Has 4 of 4 must-haves. 1 of 1 nice-to-haves."
              " Relevant experience: 7.5 years in similar roles, 7.5 years in all (meets the 3"
              " asked). Wording: Uses most of the opening's key terms (icu, bls, nurse).")

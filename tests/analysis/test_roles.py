@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.analysis.roles import Role, find_roles, root, title_fit, title_terms
+from app.analysis.roles import Role, find_roles, fitting_part, root, title_fit, title_terms
 from app.analysis.sections import find_sections
 
 from .conftest import TODAY
@@ -57,3 +57,12 @@ def test_role_round_trips_through_a_dict() -> None:
     assert role.to_dict() == {"title": "Chef", "start": "2019-05", "end": "2024-07"}
     assert Role.from_dict(role.to_dict()) == role
     assert role.months == 62
+
+
+def test_the_role_shown_is_the_title_not_the_employer_beside_it():
+    wanted = title_terms("DevOps Engineer")
+    assert fitting_part(wanted, "Acme - DevOps Engineer") == "DevOps Engineer"
+    assert fitting_part(wanted, "DevOps Engineer at Red Hat") == "DevOps Engineer"
+    assert fitting_part(wanted, "Globex | Site Reliability Engineer, Berlin") == (
+        "Site Reliability Engineer")
+    assert fitting_part(wanted, "Senior DevOps Engineer") == "Senior DevOps Engineer"

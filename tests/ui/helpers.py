@@ -9,6 +9,7 @@ import io
 from nicegui import ui
 from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing.user import User
+from nicegui.testing.user_interaction import UserInteraction
 
 from tests.analysis import factories
 from tests.conftest import wait_until
@@ -76,3 +77,11 @@ def texts(user: User, marker: str) -> list[str]:
     root = next(iter(user.find(marker=marker).elements))
     return [e.text for e in root.descendants() if isinstance(getattr(e, "text", None), str)
             and e.text]
+
+
+def star(user: User, skill: str) -> UserInteraction:
+    """The star of one suggested skill on the New screening page (makes it a must-have)."""
+    stars = {e for e in user.find(kind=ui.button, marker="make-must").elements
+             if e.props.get("aria-label") == f"Make {skill} a must-have"}
+    assert len(stars) == 1, f"no star for {skill}"
+    return UserInteraction(user, stars, None)

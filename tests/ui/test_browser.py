@@ -36,6 +36,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 N_RESUMES = 20
+# The resumes repeat the factories' texts: files of one person are one row (one per text).
+PEOPLE = len(factories.RESUMES)
 
 
 def browser_problem() -> str | None:
@@ -240,9 +242,16 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
     driver.find_element(By.XPATH, "//label[contains(., 'Job description')]//textarea").send_keys(
         "We need Python and PostgreSQL; Docker and Kubernetes help.")
     wait_for(lambda: by_text(driver, "Skills named in the description"), what="suggestions")
-    by_text(driver, "Add all", "button").click()
+    shoot(driver, "new-screening-suggestions-light")
+    # The star makes Python a must-have; "Add all" adds the rest as nice-to-haves
+    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Make Python a must-have']").click()
+    wait_for(lambda: "Python" in driver.find_element(
+        By.XPATH, "//label[contains(., 'Must-have skills')]").text, what="the must-have chip")
+    by_text(driver, "Add all as nice-to-haves", "button").click()
     wait_for(lambda: "Kubernetes" in driver.find_element(
-        By.XPATH, "//label[contains(., 'Must-have skills')]").text, what="the must-have chips")
+        By.XPATH, "//label[contains(., 'Nice-to-have skills')]").text, what="the nice-to-haves")
+    assert "Kubernetes" not in driver.find_element(
+        By.XPATH, "//label[contains(., 'Must-have skills')]").text
 
     # The resumes, dropped through the file input the drop zone drives
     files = resumes(tmp_path / "resumes")
@@ -282,9 +291,10 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
     assert f"{N_RESUMES + 1} of {N_RESUMES + 1} resumes screened, 1 could not be read" in \
         visible_text(driver)
 
-    wait_for(lambda: by_text(driver, f"Shortlist ({N_RESUMES})"), what="the shortlist")
+    wait_for(lambda: by_text(driver, f"Shortlist ({PEOPLE})"), what="the shortlist")
     wait_for(lambda: by_text(driver, "Could not be read (1)"), what="the failed file")
     assert "damaged.pdf" in visible_text(driver)
+    assert "Also uploaded as resume-10.docx, resume-19.docx" in visible_text(driver)
     csv_button = by_text(driver, "Download CSV", "button")
     wait_for(lambda: csv_button.is_enabled() and csv_button.get_attribute("disabled") is None,
              timeout=30, what="the report")
@@ -295,8 +305,8 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
     report = wait_for(lambda: next(iter(driver.downloads.glob("*.csv")), None), timeout=20,
                       what="the CSV download")
     rows = list(csv.DictReader(io.StringIO(report.read_text(encoding="utf-8-sig"))))
-    assert len(rows) == N_RESUMES + 1
-    assert [r["rank"] for r in rows[:N_RESUMES]] == [str(i) for i in range(1, N_RESUMES + 1)]
+    assert len(rows) == PEOPLE + 1
+    assert [r["rank"] for r in rows[:PEOPLE]] == [str(i) for i in range(1, PEOPLE + 1)]
     assert rows[-1]["file"] == "damaged.pdf" and rows[-1]["rank"] == ""
 
     # A candidate's explanation
@@ -309,13 +319,13 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
     # The same pages, dark and at phone width
     set_look(driver, dark=True, phone=False)
     driver.refresh()
-    wait_for(lambda: by_text(driver, f"Shortlist ({N_RESUMES})"), what="the page again")
+    wait_for(lambda: by_text(driver, f"Shortlist ({PEOPLE})"), what="the page again")
     time.sleep(0.5)
     assert "body--dark" in driver.find_element(By.TAG_NAME, "body").get_attribute("class")
     shoot(driver, "screening-finished-dark")
     set_look(driver, dark=False, phone=True)
     driver.refresh()
-    wait_for(lambda: by_text(driver, f"Shortlist ({N_RESUMES})"), what="the phone page")
+    wait_for(lambda: by_text(driver, f"Shortlist ({PEOPLE})"), what="the phone page")
     time.sleep(0.5)
     width = driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"

@@ -19,7 +19,17 @@ from tests.analysis import factories
 from tests.conftest import wait_until
 from tests.engine.helpers import wait_finished
 from tests.ui.conftest import PASSWORD, make_account
-from tests.ui.helpers import OPENING, csv_rows, resume_docx, resume_txt, sign_in, texts, upload, wait_reported
+from tests.ui.helpers import (
+    OPENING,
+    csv_rows,
+    resume_docx,
+    resume_txt,
+    sign_in,
+    star,
+    texts,
+    upload,
+    wait_reported,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -41,15 +51,20 @@ async def test_submit_watch_progress_open_details_and_download(user, web):
     await user.open("/new")
     user.find(marker="title").type("Backend Engineer")
     user.find(marker="description").type(OPENING["description"])
-    # Skills named in the description are suggested; one click makes one a must-have.
+    # Skills named in the description are suggested: a click adds one as a nice-to-have,
+    # its star makes it a must-have (only the recruiter makes must-haves).
     await user.should_see("Skills named in the description", retries=5)
     with user.scope(marker="suggestions"):
         await user.should_see("Docker")
-        user.find("Python").click()
+        user.find(kind=ui.button, marker="add-nice", content="Docker").click()
     must = next(iter(user.find(marker="must-have").elements))
-    assert must.value == ["Python"]
-    must.value = ["Python", "PostgreSQL"]
-    next(iter(user.find(marker="nice-to-have").elements)).value = ["Kubernetes"]
+    nice = next(iter(user.find(marker="nice-to-have").elements))
+    assert must.value == [] and nice.value == ["Docker"]
+    star(user, "Python").click()
+    star(user, "PostgreSQL").click()
+    assert must.value == ["Python", "PostgreSQL"] and nice.value == ["Docker"]
+    await user.should_not_see("Skills named in the description")  # all of them taken
+    nice.value = ["Kubernetes"]
     next(iter(user.find(marker="min-years").elements)).value = 3
 
     # When they drop resumes: two Word files, a text file, a ZIP of two more, and two

@@ -197,7 +197,9 @@ def get_batch(batch_id: uuid.UUID, user: UserDep) -> BatchOut:
 
 
 @router.get("/batches/{batch_id}/items", response_model=ItemPageOut,
-            summary="List a batch's items", description="In upload order, a page at a time.",
+            summary="List a batch's items",
+            description="In upload order, a page at a time. A person's other files in the"
+                        " batch carry `duplicate_of`: the id of the item kept for them.",
             responses=errors_doc(400, 401, 403, 404, 422))
 def list_items(
     batch_id: uuid.UUID,
@@ -208,7 +210,9 @@ def list_items(
 ) -> ItemPageOut:
     page = batch_search.batch_items(user, batch_id, statuses=[s.value for s in status or ()],
                                     cursor=cursor, limit=limit)
-    return ItemPageOut(data=[ItemOut.of(i) for i in page.rows], next_cursor=page.next_cursor)
+    duplicate_of = queries.duplicate_map(user, batch_id) if page.rows else {}
+    return ItemPageOut(data=[ItemOut.of(i, duplicate_of.get(i.id)) for i in page.rows],
+                       next_cursor=page.next_cursor)
 
 
 def _report(user: User, batch_id: uuid.UUID, fmt: str) -> Response:

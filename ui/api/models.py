@@ -221,16 +221,21 @@ class ItemOut(BaseModel):
     error: str | None
     score: float | None
     result: dict[str, Any] | None = Field(description="The analysis of a done item.")
+    duplicate_of: int | None = Field(
+        default=None, description="Another file of a person already listed: the id of the"
+        " item kept for them (their best-scored file; on equal scores the earliest"
+        " uploaded). Null otherwise. Files of one person have nearly the same text, or the"
+        " same email and phone number with a compatible name.")
     queued_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
 
     @classmethod
-    def of(cls, item: Item) -> ItemOut:
+    def of(cls, item: Item, duplicate_of: int | None = None) -> ItemOut:
         return cls(id=item.id, seq=item.seq, name=item.name, status=item.status,
                    attempts=item.attempts, error=item.error, score=item.score,
-                   result=item.result, queued_at=item.queued_at, started_at=item.started_at,
-                   finished_at=item.finished_at)
+                   result=item.result, duplicate_of=duplicate_of, queued_at=item.queued_at,
+                   started_at=item.started_at, finished_at=item.finished_at)
 
 
 class ItemPageOut(BaseModel):

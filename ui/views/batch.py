@@ -18,6 +18,7 @@ from app.recruiting import queries
 from ui import auth, live, theme, words
 from ui.components import BatchProgress, act, chips
 from ui.live import Follower, Snapshot
+from ui.views.detail import render_detail
 
 log = logging.getLogger("shortlist.ui.batch")
 
@@ -38,6 +39,9 @@ GRID_ITEM = r"""
       <div class="col">
         <div class="text-weight-medium sl-wrap">{{ props.row.name }}</div>
         <div v-if="props.row.file" class="text-caption sl-muted sl-wrap">{{ props.row.file }}</div>
+        <div v-if="props.row.also" class="text-caption sl-muted sl-wrap">{{ props.row.also }}</div>
+        <div v-if="props.row.possibly" class="text-caption text-deep-orange-10 sl-wrap">
+          {{ props.row.possibly }}</div>
       </div>
       <div class="column items-end">
         <div class="text-h6">{{ props.row.score }}</div>
@@ -99,6 +103,11 @@ def row_of(r: queries.ShortlistRow) -> dict[str, Any]:
         "nice": r.nice_to_have_matched,
         "missing": r.must_have_missing,
         "years": "" if r.years is None else f"{r.years:g}",
+        # One row per person: their other files, and who else they may be.
+        "also": f"Also uploaded as {', '.join(r.also_uploaded_as)}"
+        if r.also_uploaded_as else "",
+        "possibly": f"Possibly the same person as {', '.join(r.possibly_same_as)}"
+        if r.possibly_same_as else "",
     }
 
 
@@ -190,6 +199,9 @@ class BatchView:
             <q-td :props="props">
               <div class="text-weight-medium sl-wrap">{{ props.row.name }}</div>
               <div v-if="props.row.file" class="text-caption sl-muted sl-wrap">{{ props.row.file }}</div>
+              <div v-if="props.row.also" class="text-caption sl-muted sl-wrap">{{ props.row.also }}</div>
+              <div v-if="props.row.possibly" class="text-caption text-deep-orange-10 sl-wrap">
+          {{ props.row.possibly }}</div>
             </q-td>""")
         table.add_slot("body-cell-band", r"""
             <q-td :props="props">
@@ -405,50 +417,3 @@ class BatchView:
             batch = await run.io_bound(queries.get_batch, user, self.batch_id)
             if batch is not None:
                 self.follower.offer(Snapshot.from_batch(batch))
-
-
-def render_detail(item: queries.ItemDetail) -> None:
-    """One candidate: score, fit, the explanation, skills, experience, contact details."""
-    analysis = item.analysis or {}
-    profile, match = analysis.get("profile") or {}, analysis.get("match") or {}
-    ui.label(profile.get("name") or item.file).classes("text-h6 sl-wrap")
-    if profile.get("name"):
-        ui.label(item.file).classes("text-caption sl-muted sl-wrap")
-    if item.status != "done" or not match:
-        ui.label(item.error or "This resume has not been screened yet.").classes("sl-wrap")
-        return
-    band = match.get("band", "")
-    with ui.row().classes("items-center gap-2"):
-        ui.label(f"Score {match.get('score', 0)}").classes("text-subtitle1 text-weight-bold")
-        ui.badge(words.BAND_WORDS.get(band, band.capitalize()),
-                 color=words.BAND_COLORS.get(band, "grey-7")).props("rounded")
-    ui.label(match.get("explanation", "")).classes("sl-wrap")
-    with ui.grid().classes("w-full gap-x-4 gap-y-2 grid-cols-1 sm:grid-cols-2"):
-        with ui.column().classes("gap-1"):
-            ui.label("Must-have skills found").classes("text-subtitle2")
-            chips(match.get("must_have_matched") or [], color="positive", icon="check")
-        with ui.column().classes("gap-1"):
-            ui.label("Must-have skills missing").classes("text-subtitle2")
-            chips(match.get("must_have_missing") or [], color="negative", icon="close")
-        with ui.column().classes("gap-1"):
-            ui.label("Nice-to-have skills found").classes("text-subtitle2")
-            chips(match.get("nice_to_have_matched") or [], color="positive")
-        with ui.column().classes("gap-1"):
-            ui.label("Nice-to-have skills missing").classes("text-subtitle2")
-            chips(match.get("nice_to_have_missing") or [], color="grey-7")
-    ui.separator()
-    with ui.grid().classes("w-full gap-x-4 gap-y-1 grid-cols-1 sm:grid-cols-2"):
-        ui.label("Experience: " + words.years_text(profile.get("years")))
-        ui.label("Education: " + words.EDUCATION_WORDS.get(profile.get("education") or "none",
-                                                           "Not found"))
-        for email in profile.get("emails") or []:
-            ui.label(f"Email: {email}").classes("sl-wrap")
-        for phone in profile.get("phones") or []:
-            ui.label(f"Phone: {phone}").classes("sl-wrap")
-        for link in profile.get("links") or []:
-            ui.label(f"{str(link.get('kind', 'Link')).capitalize()}: {link.get('url', '')}"
-                     ).classes("sl-wrap")
-    skills = profile.get("skills") or []
-    if skills:
-        ui.label("All skills found in the resume").classes("text-subtitle2")
-        chips(list(skills), color="grey-7")

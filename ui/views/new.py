@@ -22,7 +22,8 @@ from ui import auth, theme, words
 
 log = logging.getLogger("shortlist.ui.new")
 
-ACCEPT = ".pdf,.docx,.txt,.md,.rtf,.html,.htm,.zip"
+# Old Word files and images too: they are refused on the server, listed with the reason.
+ACCEPT = ".pdf,.docx,.txt,.md,.rtf,.html,.htm,.zip,.doc,.jpg,.jpeg,.png,.heic,.tif,.tiff"
 SHOWN_FILES = 50
 DROP_ZONE = r"""
 <div class="column items-center justify-center q-pa-lg text-center full-width relative-position sl-dropzone"
@@ -130,6 +131,17 @@ def register() -> None:
         NewScreeningForm(user, get_settings()).build()
 
 
+def _with(values: list[str] | None, more: list[str]) -> list[str]:
+    """The chips' values with more skills added once each (any case)."""
+    result = list(values or [])
+    seen = {v.casefold() for v in result}
+    for skill in more:
+        if skill.casefold() not in seen:
+            seen.add(skill.casefold())
+            result.append(skill)
+    return result
+
+
 class NewScreeningForm:
     def __init__(self, user, settings: Settings) -> None:
         self.user = user
@@ -167,10 +179,14 @@ class NewScreeningForm:
                     "Nice-to-have skills", new_value_mode="add-unique", clearable=True,
                     on_change=lambda: self.show_suggestions()).props("outlined").classes(
                     "w-full").mark("nice-to-have")
-                self.years = ui.number(
-                    "Minimum years of experience", min=0, max=50, step=1,
-                    format="%g", placeholder="Optional").props("outlined").classes(
-                    "w-full sm:w-80").mark("min-years")
+                with ui.row().classes("w-full items-center gap-x-4 gap-y-1"):
+                    self.years = ui.number(
+                        "Minimum years of experience", min=0, max=50, step=1,
+                        format="%g", placeholder="Optional",
+                        on_change=lambda: self.show_years_offer()).props("outlined").classes(
+                        "w-full sm:w-80").mark("min-years")
+                    self.years_offer = ui.row().classes("items-center gap-2").mark(
+                        "years-offer")
 
             with ui.card().classes("w-full gap-3 sl-card"):
                 ui.label("Resumes").classes("text-h6")
@@ -206,35 +222,60 @@ class NewScreeningForm:
     # --- Skills --------------------------------------------------------------------------
 
     def show_suggestions(self) -> None:
+        """Skills the description names, offered as nice-to-haves; only the recruiter
+        makes one a must-have (its star)."""
         chosen = {s.casefold() for s in (self.must.value or []) + (self.nice.value or [])}
         self.suggested = [s for s in analysis.suggest_skills(self.description.value or "")
                           if s.casefold() not in chosen]
         self.suggestion_box.clear()
+        self.show_years_offer()
         if not self.suggested:
             return
         with self.suggestion_box:
             with ui.row().classes("w-full items-center gap-2"):
-                ui.label("Skills named in the description; click one to make it a must-have:"
-                         ).classes("text-body2 sl-muted")
-                ui.button("Add all", on_click=self.add_all_suggestions).props(
-                    "flat dense no-caps size=sm")
-            with ui.row().classes("gap-1"):
+                ui.label(words.SUGGESTIONS_HINT).classes("text-body2 sl-muted sl-wrap")
+                ui.button("Add all as nice-to-haves", icon="playlist_add",
+                          on_click=self.add_all_suggestions).props(
+                    "outline no-caps").mark("add-all")
+            with ui.row().classes("gap-2"):
                 for skill in self.suggested:
-                    ui.chip(skill, icon="add", color="primary", text_color="white",
-                            on_click=lambda _, s=skill: self.add_must(s)).props(
-                        "dense outline clickable").classes("sl-suggestion")
+                    with ui.button_group().props("outline rounded").classes(
+                            "sl-suggestion").mark(f"suggestion-{skill}"):
+                        nice = ui.button(skill, icon="add",
+                                         on_click=lambda _, s=skill: self.add_nice(s)).props(
+                            "outline no-caps dense padding='2px 10px'").mark("add-nice")
+                        nice.props["aria-label"] = words.add_nice_label(skill)
+                        must = ui.button(icon="star_outline",
+                                         on_click=lambda _, s=skill: self.add_must(s)).props(
+                            "outline dense padding='2px 8px'").mark("make-must")
+                        must.props["aria-label"] = words.make_must_label(skill)
+                        must.tooltip(words.make_must_label(skill))
+
+    def add_nice(self, skill: str) -> None:
+        self.nice.value = _with(self.nice.value, [skill])  # on_change redraws the suggestions
 
     def add_must(self, skill: str) -> None:
-        values = list(self.must.value or [])
-        if skill.casefold() not in {v.casefold() for v in values}:
-            values.append(skill)
-        self.must.value = values  # on_change redraws the suggestions
+        self.must.value = _with(self.must.value, [skill])
 
     def add_all_suggestions(self) -> None:
-        values = list(self.must.value or [])
-        seen = {v.casefold() for v in values}
-        values += [s for s in self.suggested if s.casefold() not in seen]
-        self.must.value = values
+        self.nice.value = _with(self.nice.value, self.suggested)
+
+    def show_years_offer(self) -> None:
+        """Offer the minimum the description asks for while the field is empty; a value the
+        recruiter typed is never replaced."""
+        self.years_offer.clear()
+        asked = analysis.suggest_min_years(self.description.value or "")
+        if asked is None or self.years.value not in (None, ""):
+            return
+        with self.years_offer:
+            ui.label(words.years_asked_text(asked)).classes("text-body2 sl-wrap")
+            ui.button(words.use_years_text(asked), icon="check",
+                      on_click=lambda: self.use_years(asked)).props(
+                "outline no-caps").mark("use-years")
+
+    def use_years(self, years: float) -> None:
+        if self.years.value in (None, ""):
+            self.years.value = years  # on_change hides the offer
 
     # --- Files ---------------------------------------------------------------------------
 

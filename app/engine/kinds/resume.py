@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 # Imported by name, not as `analysis.x`: a worker's boot (load_builtin) loads the readers.
-from app.analysis import Opening, ReportRow, analyze, build_report_csv, build_report_xlsx
+from app.analysis import Opening, ReportRow, build_report_csv, build_report_xlsx, identity
+from app.engine import readers
 from app.engine.kinds import FinishedItem, ItemResult, ItemWork, Kind, ReportFile, register
-from app.settings import get_settings
 
 
 def validate_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -19,13 +19,26 @@ def handle(work: ItemWork) -> ItemResult:
     opening = Opening.from_dict(work.params)
     data = work.load_document()
     work.checkpoint()
-    result = analyze(data, work.name, opening,
-                              time_limit_s=get_settings().extract_time_limit_s)
-    return ItemResult(result=result.to_dict(), score=float(result.match.score))
+    analysis, text = readers.analyze(data, work.name, opening)  # in a reader process
+    profile = analysis.profile
+    result = analysis.to_dict()
+    # Who this resume belongs to: one person's files are one row of the shortlist.
+    result["identity"] = identity.fingerprint(profile.name, profile.emails, profile.phones,
+                                              text).to_dict()
+    return ItemResult(result=result, score=float(analysis.match.score))
+
+
+def people(items: list[FinishedItem]) -> list[FinishedItem]:
+    """The items that are not another file of a person already listed: one per person
+    (app.analysis.identity; the kept file is the best scored, as on the shortlist)."""
+    entries = [identity.Entry(i.seq, i.score, i.seq, fp) for i in items
+               if i.status == "done" and (fp := identity.from_result(i.result)) is not None]
+    duplicates = identity.group(entries).duplicate_of
+    return [i for i in items if i.seq not in duplicates]
 
 
 def build_reports(params: dict[str, Any], items: list[FinishedItem]) -> list[ReportFile]:
-    rows = [ReportRow.from_item(i.name, i.result, i.error) for i in items
+    rows = [ReportRow.from_item(i.name, i.result, i.error) for i in people(items)
             if i.status != "cancelled"]
     return [
         ReportFile("shortlist.csv", "text/csv; charset=utf-8", build_report_csv(rows)),
