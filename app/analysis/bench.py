@@ -1,9 +1,14 @@
-"""Throughput of extraction and scoring: `python -m app.analysis.bench [--n N]`.
+"""Throughput of resume analysis: `python -m app.analysis.bench [--corpus DIR] [--files N]`.
 
-Generates N varied resumes in memory (plain text, Word and PDF, across professions), then
-times extraction and scoring (profile + match) separately, per document type. Not a test:
-figures depend on the machine. PDF generation needs fpdf2 (a dev dependency); without it
-the PDF share is skipped.
+By default it reads the real resume PDFs of the labelled corpus (`../shared/corpus` beside
+the repository) and times, file by file in one process: bare PDFium text extraction (the
+ceiling: open, each page's text, close), Shortlist's extraction (PDFium plus the spaces
+such PDFs do not draw, sniffing, limits), the profile and the match. It prints ms per
+phase, resumes/s, and the analysis's rate as a share of bare extraction's.
+
+`--generated N` times N generated resumes instead (text, Word and PDF, per type); their
+PDFs (fpdf2, a dev dependency) are much lighter than real ones. Not a test: figures depend
+on the machine.
 """
 
 from __future__ import annotations
@@ -14,13 +19,21 @@ import random
 import time
 from collections import defaultdict
 from datetime import date
+from pathlib import Path
 
 import docx
 
-from .extract import read_document
+from .extract import PDFIUM_LOCK, read_document
+from .match import match_profile
 from .opening import Opening
 from .pipeline import analyze_text
+from .profile import build_profile
 from .taxonomy import default_taxonomy
+from .text import normalise, tokenize
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+OPENING = Opening("Software Engineer", "Python, Go, PostgreSQL and Kubernetes services.",
+                  ["Python", "Go", "PostgreSQL", "Kubernetes"], ["Docker"], 3)
 
 PROFESSIONS = {
     "software_it": "Software Engineer",
@@ -110,8 +123,7 @@ def run(n: int) -> None:
     started = time.perf_counter()
     documents = generate(n)
     print(f"generated {len(documents)} resumes in {time.perf_counter() - started:.1f} s")
-    opening = Opening("Software Engineer", "Python, Go, PostgreSQL and Kubernetes services.",
-                      ["Python", "Go", "PostgreSQL", "Kubernetes"], ["Docker"], 3)
+    opening = OPENING
     timings: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for i, (kind, data) in enumerate(documents):
         t0 = time.perf_counter()
@@ -131,10 +143,81 @@ def run(n: int) -> None:
               f"{1000 / total:>10.1f}")
 
 
+def bare_pdfium(data: bytes) -> str:
+    """The ceiling: PDFium's own text of every page, nothing else."""
+    import pypdfium2 as pdfium
+
+    with PDFIUM_LOCK:
+        document = pdfium.PdfDocument(data)
+        try:
+            texts = []
+            for index in range(len(document)):
+                page = document[index]
+                textpage = page.get_textpage()
+                texts.append(textpage.get_text_range())
+                textpage.close()
+                page.close()
+            return "\n\n".join(texts)
+        finally:
+            document.close()
+
+
+def run_corpus(corpus: Path, files: int) -> dict[str, float]:
+    """Mean ms per file of each phase over the corpus's first `files` PDFs (sorted)."""
+    default_taxonomy()  # compile once, outside the timings
+    paths = sorted(corpus.glob("resumes/*/*.pdf"))[:files]
+    if not paths:
+        raise SystemExit(f"No PDFs under {corpus}/resumes: pass --corpus DIR or --generated N.")
+    phases: dict[str, float] = defaultdict(float)
+    read = 0
+    for path in paths:
+        data = path.read_bytes()
+        t0 = time.perf_counter()
+        bare_pdfium(data)
+        t1 = time.perf_counter()
+        try:
+            _, text = read_document(data)
+        except Exception:  # noqa: BLE001  (a file that cannot be read counts for the ceiling only)
+            phases["bare"] += t1 - t0
+            continue
+        t2 = time.perf_counter()
+        tokens = tokenize(normalise(text))
+        profile = build_profile(text, tokens=tokens, today=date(2026, 12, 7))
+        t3 = time.perf_counter()
+        match_profile(profile, tokens, OPENING)
+        t4 = time.perf_counter()
+        read += 1
+        for name, seconds in (("bare", t1 - t0), ("extraction", t2 - t1), ("profile", t3 - t2),
+                              ("match", t4 - t3)):
+            phases[name] += seconds
+    figures = {name: 1000 * total / max(read, 1) for name, total in phases.items()}
+    figures["files"] = read
+    return figures
+
+
+def print_corpus(figures: dict[str, float]) -> None:
+    analysis_ms = figures["extraction"] + figures["profile"] + figures["match"]
+    print(f"{int(figures['files'])} real resume PDFs, one process")
+    print(f"{'phase':<28} {'ms per file':>12}")
+    for label, key in (("bare PDFium extraction", "bare"), ("Shortlist's extraction", "extraction"),
+                       ("profile", "profile"), ("match", "match")):
+        print(f"{label:<28} {figures[key]:>12.2f}")
+    print(f"{'analysis (all three)':<28} {analysis_ms:>12.2f}")
+    print(f"bare PDFium: {1000 / figures['bare']:.1f} files/s; analysis: {1000 / analysis_ms:.1f}"
+          f" resumes/s = {figures['bare'] / analysis_ms:.2f} of bare PDFium")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=300, help="number of resumes (default 300)")
-    run(parser.parse_args().n)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--files", type=int, default=100, help="PDFs of the corpus (default 100)")
+    parser.add_argument("--generated", type=int, default=0, metavar="N",
+                        help="time N generated resumes instead of the corpus")
+    args = parser.parse_args()
+    if args.generated:
+        run(args.generated)
+    else:
+        print_corpus(run_corpus(args.corpus, args.files))
 
 
 if __name__ == "__main__":
