@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -140,6 +141,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from actors.registry import declare_actors  # the composition root wires the faces in
     from app.benchmarks import throughput
 
+    if args.kind == "resume":
+        from app.benchmarks import resumes
+
+        return resumes.main(args.corpus, args.files, args.processes, args.threads, args.json,
+                            declare_actors=declare_actors)
     return throughput.main(args.items, args.processes, args.threads, args.kind, args.sleep_ms,
                            args.json, args.rounds, declare_actors=declare_actors)
 
@@ -184,11 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--opening", help="an opening JSON file: title, description, must_have, ...")
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("bench", help="measure throughput against raw Dramatiq, same run")
-    p.add_argument("--items", type=int, default=10_000)
+    p = sub.add_parser("bench", help="noop: the engine against raw Dramatiq; resume: real"
+                       " resumes through the fleet against the analysis alone; same run")
+    p.add_argument("--items", type=int, default=10_000, help="noop: items per round")
     p.add_argument("--processes", type=int, default=2)
     p.add_argument("--threads", type=int, default=8)
-    p.add_argument("--kind", default="noop", choices=["noop"])
+    p.add_argument("--kind", default="noop", choices=["noop", "resume"])
+    p.add_argument("--corpus", type=Path, default=None,
+                   help="resume: a folder of PDF, DOCX and text resumes (default: the"
+                        " labelled corpus, ../shared/corpus)")
+    p.add_argument("--files", type=int, default=240, help="resume: how many files")
     p.add_argument("--sleep-ms", type=int, default=0, help="work per item")
     p.add_argument("--rounds", type=int, default=3,
                    help="raw, then Shortlist, this many times; the median round is shown")

@@ -196,6 +196,18 @@ class Stack:
             worker.stop(timeout=10_000)
 
 
+@pytest.fixture
+def one_rate_window(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Hold the rate limits' clock in the middle of one window, so a test that counts
+    requests never straddles a window boundary (the windows follow the wall clock)."""
+    from types import SimpleNamespace
+
+    from app.accounts import ratelimit
+    frozen = (time.time() // 60) * 60 + 30.0
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: frozen))
+    return frozen
+
+
 def wait_until(predicate: Callable[[], object], timeout: float = 30.0,
                interval: float = 0.05, message: str = "condition") -> object:
     deadline = time.monotonic() + timeout

@@ -72,7 +72,7 @@ def test_serve_embedded_first_and_second_start(tmp_path):
     env_db = f"sqlite:///{tmp_path / 'data' / 'shortlist.db'}"
     check = subprocess.run(
         [sys.executable, "-c",
-         "from app import users; u = users.get_user_by_email(%r);"
+         "from app.accounts import users; u = users.get_user_by_email(%r);"
          " print(u.role, users.verify_password(u.password_hash, %r))"
          % (match.group(1), match.group(2))],
         cwd=REPO, env=subprocess_env(DATABASE_URL=env_db), capture_output=True, text=True,

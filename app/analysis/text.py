@@ -83,16 +83,12 @@ class Tokens:
 
 
 def tokenize(normalised: str) -> Tokens:
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for m in _TOKEN.finditer(normalised):
-        words.append(m.group())
-        starts.append(m.start())
-        ends.append(m.end())
-    return Tokens(
-        normalised, tuple(words), tuple(w.casefold() for w in words), tuple(starts), tuple(ends)
-    )
+    spans = [m.span() for m in _TOKEN.finditer(normalised)]
+    words = tuple([normalised[start:end] for start, end in spans])
+    starts, ends = zip(*spans) if spans else ((), ())
+    # casefold maps character by character and no token holds a space: one call for all.
+    lower = tuple(" ".join(words).casefold().split(" ")) if words else ()
+    return Tokens(normalised, words, lower, tuple(starts), tuple(ends))
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:

@@ -87,6 +87,9 @@ class Fleet:
         self.proc: subprocess.Popen | None = None
         self.worker: dramatiq.Worker | None = None
         self.peak_rss_kb = 0
+        # A worker process with its children (the document readers), summed.
+        self.peak_family_rss_kb = 0
+        self.peak_child_rss_kb = 0  # the largest single reader
         self._sampling = threading.Event()
 
     def start(self) -> None:
@@ -109,9 +112,7 @@ class Fleet:
         threading.Thread(target=self._sample_rss, daemon=True).start()
 
     def _children(self) -> list[int]:
-        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
-                             text=True).stdout
-        return [int(p) for p in out.split()]
+        return _child_pids(self.proc.pid)
 
     def _wait_ready(self, timeout: float = 60.0) -> None:
         """Until every worker process has registered its consumers with the broker."""
@@ -133,12 +134,12 @@ class Fleet:
     def _sample_rss(self) -> None:
         while not self._sampling.is_set() and self.proc and self.proc.poll() is None:
             for pid in self._children():
-                try:
-                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                        if line.startswith("VmRSS:"):
-                            self.peak_rss_kb = max(self.peak_rss_kb, int(line.split()[1]))
-                except OSError:
-                    pass
+                own = _rss_kb(pid)
+                children = [_rss_kb(child) for child in _child_pids(pid)]
+                family = own + sum(children)
+                self.peak_child_rss_kb = max([self.peak_child_rss_kb, *children])
+                self.peak_rss_kb = max(self.peak_rss_kb, own)
+                self.peak_family_rss_kb = max(self.peak_family_rss_kb, family)
             self._sampling.wait(0.2)
 
     def stop(self) -> None:
@@ -152,6 +153,21 @@ class Fleet:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+def _child_pids(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass  # it just ended
+    return 0
 
 
 def _drained(queue: str) -> bool:
@@ -186,7 +202,7 @@ def measure_raw(result: Result, embedded: bool, shortlist_consumer: bool = False
         result.raw_per_s = result.items / seconds
 
 
-def _bench_user():
+def bench_user():
     try:
         return users.get_user_by_email(BENCH_USER)
     except Exception:  # noqa: BLE001  (first run)
@@ -194,7 +210,7 @@ def _bench_user():
                                  plan="enterprise")
 
 
-def _vacuum() -> None:
+def vacuum() -> None:
     """What autovacuum does between a production database's batches: each run leaves
     three dead row versions per item, and on a server with autovacuum off (this
     development machine's) the next rounds would measure the bloat, not the engine."""
@@ -207,8 +223,8 @@ def _vacuum() -> None:
 
 def measure_shortlist(result: Result, embedded: bool, sleep_ms: int,
                       declare_actors: DeclareActors | None = None) -> None:
-    _vacuum()
-    user = _bench_user()
+    vacuum()
+    user = bench_user()
     client = get_broker().client
     client.delete(key(*ROUND_TRIPS_KEY))
     delays: list[float] = []

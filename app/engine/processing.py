@@ -277,16 +277,22 @@ def after_persist(persisted: Persisted, send: Callable[[_Send], object] | None =
             log.warning("could not send finalize for batch %s: %s", state.id, exc)
 
 
-def _load_document(document_id: int | None) -> bytes:
+def _load_document(document_id: int | None, batch_id: uuid.UUID) -> bytes:
+    """The item's file, read with its batch's status in one query: a batch that stopped
+    running since the claim (cancelled) raises Cancelled, as a checkpoint would."""
     if document_id is None:
         raise TransientError("This item has no file attached.")
     with get_engine().connect() as conn:
-        content = conn.execute(
-            select(document_t.c.content).where(document_t.c.id == document_id)
-        ).scalar_one_or_none()
-    if content is None:
+        status = select(batch_t.c.status).where(batch_t.c.id == batch_id).scalar_subquery()
+        row = conn.execute(
+            select(document_t.c.content, status.label("status"))
+            .where(document_t.c.id == document_id)
+        ).one_or_none()
+    if row is None:
         raise TransientError("The file of this item is missing.")
-    return content
+    if row.status not in transitions.BATCH_RUNNABLE:
+        raise Cancelled()
+    return row.content
 
 
 def _batch_runs(batch_id: uuid.UUID) -> bool:
@@ -321,7 +327,7 @@ def process_item(item_id: int, *, write_behind: bool = False) -> str:
     work = ItemWork(
         item_id=item.item_id, batch_id=item.batch_id, seq=item.seq, name=item.name,
         attempt=item.attempts, params=state.params,
-        load_document=lambda: _load_document(item.document_id),
+        load_document=lambda: _load_document(item.document_id, item.batch_id),
         checkpoint=lambda: _checkpoint(item.batch_id),
     )
     try:

@@ -23,7 +23,7 @@ import queue
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.analysis import Analysis, Opening
 from app.analysis.errors import DocumentError
@@ -40,10 +40,11 @@ START_TIMEOUT_S = 60.0
 def analyze_document(data: bytes, name: str, opening: dict[str, Any],
                      options: dict[str, Any]) -> dict[str, Any]:
     """What a reader runs for one document (the production `target`): the Analysis as a
-    dict, and the text it was made from."""
+    dict, the text it was made from and the resume's identity (app.analysis.identity:
+    its MinHash is CPU work too, kept off the worker's threads)."""
     from dataclasses import replace
 
-    from app.analysis import ocr
+    from app.analysis import identity, ocr
     from app.analysis.extract import read
     from app.analysis.pipeline import analyze_text
 
@@ -52,8 +53,11 @@ def analyze_document(data: bytes, name: str, opening: dict[str, Any],
     reading = read(data, time_limit_s=options["time_limit_s"], name=name,
                    ocr_options=ocr_options)
     analysis = analyze_text(reading.text, name, Opening.from_dict(opening), kind=reading.kind)
+    profile = analysis.profile
+    fingerprint = identity.fingerprint(profile.name, profile.emails, profile.phones,
+                                       reading.text)
     return {"analysis": replace(analysis, read_by=reading.read_by).to_dict(),
-            "text": reading.text}
+            "text": reading.text, "identity": fingerprint.to_dict()}
 
 
 def _child_main(conn, target: Callable[..., Any], memory_bytes: int | None) -> None:
@@ -136,7 +140,7 @@ class ReaderPool:
         self.memory_mb = memory_mb
         self.max_documents = max_documents
         self.target = target
-        self._context = multiprocessing.get_context("spawn")
+        self._context = _reader_context()
         self._slots: queue.LifoQueue[_Reader | None] = queue.LifoQueue()
         for _ in range(size):
             self._slots.put(None)  # started on first use
@@ -212,6 +216,16 @@ class ReaderPool:
             self._slots.put(None)  # threads still waiting see `_closed`
 
 
+def _reader_context():
+    """Readers are forked from a fork server: one clean, single-threaded process started
+    on first use, which imports and warms the analysis once (app.engine.reader_preload).
+    Forking the threaded worker itself is unsafe; spawning each reader cost about a second
+    of imports, every `reader_max_documents` documents."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["app.engine.reader_preload"])
+    return context
+
+
 # --- This process's pool ------------------------------------------------------------------
 
 _pool: ReaderPool | None = None
@@ -248,12 +262,18 @@ def shutdown() -> None:
         pool.close()
 
 
-def analyze(data: bytes, name: str, opening: Opening) -> tuple[Analysis, str]:
-    """`app.analysis.analyze`, in one of this process's readers: the Analysis and the
-    document's text."""
+class Reading(NamedTuple):
+    analysis: Analysis
+    text: str
+    identity: dict[str, Any]  # app.analysis.identity's Fingerprint, as a dict
+
+
+def analyze(data: bytes, name: str, opening: Opening) -> Reading:
+    """`app.analysis.analyze`, in one of this process's readers: the Analysis, the
+    document's text and the resume's identity."""
     settings = get_settings()
     options = {"time_limit_s": settings.extract_time_limit_s,
                "ocr_enabled": settings.ocr_enabled, "ocr_languages": settings.ocr_languages,
                "ocr_max_pages": settings.ocr_max_pages}
     answer = get_pool().run(data, name, opening.to_dict(), options)
-    return Analysis.from_dict(answer["analysis"]), answer["text"]
+    return Reading(Analysis.from_dict(answer["analysis"]), answer["text"], answer["identity"])

@@ -74,7 +74,7 @@ def test_an_invalid_key_is_refused(api):
     assert error_of(response) == (400, "malformed_request")
 
 
-def test_submissions_are_rate_limited_per_token(api, monkeypatch):
+def test_submissions_are_rate_limited_per_token(api, monkeypatch, one_rate_window):
     set_setting(monkeypatch, "api_submit_rate_per_minute", 3)
     alice, bob = api.user(), api.user()
     for i in range(3):
@@ -93,7 +93,7 @@ def test_submissions_are_rate_limited_per_token(api, monkeypatch):
     assert api.get("/batches", alice).status_code == 200
 
 
-def test_replays_count_against_the_rate_limit(api, monkeypatch):
+def test_replays_count_against_the_rate_limit(api, monkeypatch, one_rate_window):
     # Audit finding 6: a replay is read and validated like a submission, so it costs as
     # much; before, replays of one key were never limited.
     set_setting(monkeypatch, "api_submit_rate_per_minute", 3)

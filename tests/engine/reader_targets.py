@@ -1,5 +1,5 @@
-"""Targets for the reader pool in tests: a reader runs them in its own process (spawn
-imports this module there). Each behaves like a poisonous document when asked to."""
+"""Targets for the reader pool in tests: a reader runs them in its own process (the fork
+server imports this module there). Each behaves like a poisonous document when asked to."""
 
 from __future__ import annotations
 
@@ -20,4 +20,8 @@ def poisoned(data: bytes, name: str, opening: dict[str, Any], options: dict[str,
         return bytearray(4 * 1024**3)  # 4 GB, over the reader's memory limit
     if data == b"pid":
         return os.getpid()
+    if data == b"started":  # the reader's parent, and whether the analysis was loaded
+        import sys
+
+        return os.getppid(), "app.analysis.pipeline" in sys.modules
     return analyze_document(data, name, opening, options)

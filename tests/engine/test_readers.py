@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from app.analysis import Opening, analyze, extract_text, messages
+from app.analysis import Opening, analyze, extract_text, identity, messages
 from app.engine import readers
 from app.engine.readers import ReaderPool
 from app.errors import DocumentError
@@ -42,6 +42,9 @@ def test_a_normal_pdf_reads_exactly_as_in_process(pool: ReaderPool) -> None:
     answer = _read(pool, data, "nurse.pdf")
     assert answer["analysis"] == analyze(data, "nurse.pdf", OPENING, time_limit_s=1.0).to_dict()
     assert answer["text"] == extract_text(data)
+    profile = answer["analysis"]["profile"]
+    assert answer["identity"] == identity.fingerprint(
+        profile["name"], profile["emails"], profile["phones"], answer["text"]).to_dict()
     assert pool.started == 1
 
 
@@ -92,9 +95,12 @@ def test_the_worker_threads_never_load_pdfium(monkeypatch: pytest.MonkeyPatch) -
                                                      max_documents=10, target=poisoned))
     monkeypatch.setattr(readers, "_pool_pid", __import__("os").getpid())
     try:
-        result, text = readers.analyze(factories.make_pdf(factories.NURSE), "nurse.pdf", OPENING)
+        result, text, fingerprint = readers.analyze(factories.make_pdf(factories.NURSE),
+                                                    "nurse.pdf", OPENING)
         assert result.profile.name == "Maria Garcia" and result.type == "pdf"
         assert text.startswith("MARIA GARCIA, RN")
+        assert fingerprint == identity.fingerprint("Maria Garcia", result.profile.emails,
+                                                   result.profile.phones, text).to_dict()
         assert readers.get_pool().run(b"pid", "x", {}, {}) != __import__("os").getpid()
     finally:
         readers.shutdown()
@@ -113,3 +119,14 @@ def test_a_stopping_worker_stops_its_readers(monkeypatch: pytest.MonkeyPatch) ->
     assert readers._pool is None
     with pytest.raises(ProcessLookupError):
         os.kill(reader_pid, 0)
+
+
+def test_readers_are_forked_warm_from_a_fork_server(pool: ReaderPool) -> None:
+    # Not spawned by the worker (a second of imports for each new reader), nor forked from
+    # it (a threaded process): forked from one clean server that loaded the analysis.
+    import os
+
+    parent, warm = pool.run(b"started", "x", {}, {})
+    assert parent != os.getpid()
+    assert warm is True
+    assert pool._context.get_start_method() == "forkserver"

@@ -124,3 +124,22 @@ def test_analyze_command_prints_profile_and_match(tmp_path):
     assert only["file"] == str(resume)
     assert "Patient care" in only["profile"]["skills"]
     assert only["match"]["score"] >= 50
+
+
+def test_a_file_of_a_batch_cancelled_after_the_claim_is_not_read(stack):
+    # The file and its batch's status are read in one query: a cancel that came after the
+    # claim stops the item there, before any reading (it was a second query before).
+    from app.engine import processing
+    from app.engine.outcome import Cancelled
+    from app.errors import TransientError
+
+    user = make_user()
+    batch = batches.submit(user, kind="resume", params=OPENING, items=[
+        batches.NewItem("nurse.pdf", factories.make_pdf(factories.NURSE))])
+    item = items(batch.id)[0]
+    assert processing._load_document(item.document_id, batch.id) == _document(item.document_id)
+    batches.cancel(user, batch.id)
+    with pytest.raises(Cancelled):
+        processing._load_document(item.document_id, batch.id)
+    with pytest.raises(TransientError, match="The file of this item is missing."):
+        processing._load_document(item.document_id + 1000, batch.id)

@@ -119,7 +119,7 @@ def test_healthz_answers_while_a_ten_megabyte_body_is_parsed(server):
 
 @pytest.mark.slow
 def test_concurrent_ten_megabyte_replays_leave_the_event_loop_free_and_count(
-        server, monkeypatch):
+        server, monkeypatch, one_rate_window):
     set_setting(monkeypatch, "api_submit_rate_per_minute", 5)
     token = _token()
     small = json.dumps({"opening": OPENING, "items": [{"name": "cv.txt", "text": "Jane"}]})

@@ -24,7 +24,8 @@ class ItemWork:
     name: str
     attempt: int
     params: dict[str, Any]
-    # Reads the item's document from the database only when the handler needs it.
+    # Reads the item's document from the database only when the handler needs it; raises
+    # `Cancelled` if the batch was cancelled meanwhile (a checkpoint comes with it).
     load_document: Callable[[], bytes]
     # Raises `Cancelled` if the batch was cancelled meanwhile: call it between steps.
     checkpoint: Callable[[], None]

@@ -17,15 +17,12 @@ def validate_params(params: dict[str, Any]) -> dict[str, Any]:
 
 def handle(work: ItemWork) -> ItemResult:
     opening = Opening.from_dict(work.params)
-    data = work.load_document()
-    work.checkpoint()
-    analysis, text = readers.analyze(data, work.name, opening)  # in a reader process
-    profile = analysis.profile
-    result = analysis.to_dict()
+    data = work.load_document()  # a cancelled batch's item stops here (Cancelled)
+    reading = readers.analyze(data, work.name, opening)  # in a reader process
+    result = reading.analysis.to_dict()
     # Who this resume belongs to: one person's files are one row of the shortlist.
-    result["identity"] = identity.fingerprint(profile.name, profile.emails, profile.phones,
-                                              text).to_dict()
-    return ItemResult(result=result, score=float(analysis.match.score))
+    result["identity"] = reading.identity
+    return ItemResult(result=result, score=float(reading.analysis.match.score))
 
 
 def people(items: list[FinishedItem]) -> list[FinishedItem]:
