@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -49,8 +50,12 @@ class ResumeResult:
     fleet_seconds: float = 0.0
     failed: int = 0
     peak_worker_rss_mb: float | None = None
-    peak_worker_with_readers_rss_mb: float | None = None
+    peak_worker_with_readers_pss_mb: float | None = None
     peak_reader_rss_mb: float | None = None
+    # CPU seconds of the measured batch: worker processes, their readers, the machine.
+    cpu_workers_s: float | None = None
+    cpu_readers_s: float | None = None
+    cpu_machine_s: float | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -129,22 +134,44 @@ def run(corpus: Path, files: int, processes: int, threads: int,
     fleet.start()
     try:
         _run_batch(warm_up)  # the workers' readers start and import the analysis
+        time.sleep(0.5)  # a CPU sample of the warm-up's end
+        before, machine_before = fleet.cpu_by_role(), _machine_cpu_s()
         result.fleet_seconds, result.failed = _run_batch(resumes)
+        time.sleep(0.5)
+        after, machine_after = fleet.cpu_by_role(), _machine_cpu_s()
     finally:
         fleet.stop()
+    if not embedded:
+        result.cpu_workers_s = after["workers"] - before["workers"]
+        result.cpu_readers_s = after["readers"] - before["readers"]
+        result.cpu_machine_s = machine_after - machine_before
     result.fleet_per_s = len(resumes) / result.fleet_seconds
     result.ratio = result.fleet_per_s / result.analysis_alone_per_s
     if fleet.peak_rss_kb:
         result.peak_worker_rss_mb = fleet.peak_rss_kb / 1024
-        result.peak_worker_with_readers_rss_mb = fleet.peak_family_rss_kb / 1024
+        result.peak_worker_with_readers_pss_mb = fleet.peak_family_pss_kb / 1024
         result.peak_reader_rss_mb = fleet.peak_child_rss_kb / 1024
-    if result.ratio < 0.9:
+    if result.ratio < 0.9 and result.cpu_machine_s:
+        n = len(resumes)
         result.notes.append(
-            f"the fleet reached {result.ratio:.2f} of the analysis alone: each worker process"
-            f" reads with {settings.reader_processes or 'its CPU share of'} reader processes"
-            f" (READER_PROCESSES) behind {threads} threads; the rest is queueing, claims and"
-            " the database")
+            f"where the time went, CPU seconds of the measured batch"
+            f" ({result.cpu_machine_s:.1f} used of"
+            f" {result.fleet_seconds * (os.cpu_count() or 1):.1f} the machine had):"
+            f" reader processes {result.cpu_readers_s:.1f}"
+            f" ({1000 * result.cpu_readers_s / n:.1f} ms a resume, analysis alone"
+            f" {1000 * result.processes / result.analysis_alone_per_s:.1f}),"
+            f" worker processes {result.cpu_workers_s:.1f}"
+            f" ({1000 * result.cpu_workers_s / n:.1f} ms a resume), the rest (PostgreSQL,"
+            f" Redis, this bench)"
+            f" {result.cpu_machine_s - result.cpu_readers_s - result.cpu_workers_s:.1f}")
     return result
+
+
+def _machine_cpu_s() -> float:
+    """CPU seconds the whole machine has spent busy (/proc/stat), all cores."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    ticks = [int(f) for f in fields[:8]]  # user nice system idle iowait irq softirq steal
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def _mb(value: float | None) -> str:
@@ -161,7 +188,8 @@ def render(result: ResumeResult) -> str:
         ("ratio, fleet to analysis alone", f"{result.ratio:.2f}"),
         ("files that failed", f"{result.failed}"),
         ("peak RSS of a worker process", _mb(result.peak_worker_rss_mb)),
-        ("... with its reader processes", _mb(result.peak_worker_with_readers_rss_mb)),
+        ("... with its readers (PSS: shared pages counted once)",
+         _mb(result.peak_worker_with_readers_pss_mb)),
         ("... of one reader process", _mb(result.peak_reader_rss_mb)),
     ]
     width = max(len(r[0]) for r in rows)

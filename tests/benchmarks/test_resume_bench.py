@@ -91,12 +91,14 @@ def test_resume_bench_with_real_worker_processes(pg_url, real_redis_url, tmp_pat
     print(f"\nredis: analysis alone {result['analysis_alone_per_s']:.1f}/s,"
           f" fleet {result['fleet_per_s']:.1f}/s, ratio {result['ratio']:.2f},"
           f" worker {result['peak_worker_rss_mb']:.0f} MB,"
-          f" with readers {result['peak_worker_with_readers_rss_mb']:.0f} MB")
+          f" with readers {result['peak_worker_with_readers_pss_mb']:.0f} MB")
     assert (result["files"], result["mode"], result["processes"]) == (9, "redis", 2)
     assert result["failed"] == 0
     assert result["fleet_per_s"] > 0 and result["analysis_alone_per_s"] > 0
     # Each worker process reads in children of its own, counted with it.
     assert 0 < result["peak_reader_rss_mb"]
-    assert result["peak_worker_rss_mb"] < result["peak_worker_with_readers_rss_mb"]
+    assert result["peak_worker_with_readers_pss_mb"] > 0
+    assert result["cpu_readers_s"] > 0 and result["cpu_workers_s"] > 0
+    assert result["cpu_machine_s"] >= result["cpu_readers_s"] + result["cpu_workers_s"]
     url = pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
     assert batches(url) == [("done", 4, 4, 0), ("done", 9, 9, 0)]
