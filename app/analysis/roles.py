@@ -22,7 +22,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .experience import MONTH, RANGE, interval, is_employment_line_index
@@ -111,8 +111,10 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w for w in tokenize(normalise(text)).lower if w[0].isalnum() or w == "&")
 
 
+@lru_cache(maxsize=8192)
 def title_terms(title: str) -> tuple[frozenset[int], dict[str, float]]:
-    """(role families named, weighted root terms) of a job title."""
+    """(role families named, weighted root terms) of a job title. Cached (titles repeat
+    within a resume and across a batch): callers must not change the dict."""
     phrases, qualifiers, longest = _data()
     words = _words(title)
     families: set[int] = set()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .text import Tokens
@@ -47,6 +47,7 @@ _BOILERPLATE = frozenset(
 _IGNORED = _STOP_WORDS | _BOILERPLATE
 
 
+@lru_cache(maxsize=65536)  # a resume's words are mostly a language's common ones
 def stem(word: str) -> str:
     """A light suffix stripper: "nurses"/"nurse" and "managed"/"managing"/"manages" meet."""
     if len(word) > 4 and word.endswith("ies"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 # Characters that carry no text but confuse matching: soft hyphen, zero-width spaces and
 # joiners, the BOM, and the word joiner.
@@ -40,9 +41,25 @@ _MARKS = dict.fromkeys(map(ord, "\u2122\u2120\u00ae\u00a9"), " ")
 _LINE_END_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\r?\n[ \t]*(?=\w)")
 
 
+def _table_keys(table: dict[int, object]) -> re.Pattern[str]:
+    return re.compile("[" + re.escape("".join(map(chr, table))) + "]")
+
+
+# str.translate with a dict visits every character in Python's slow path (a quarter of a
+# millisecond per resume and table); most texts hold none of the characters: look first.
+_CLEAN_KEYS = _table_keys(_CLEAN_TABLE)
+_MARK_KEYS = _table_keys(_MARKS)
+_MATCH_KEYS = _table_keys(_MATCH_TABLE)
+
+
+def _translate(text: str, table: dict[int, object], keys: re.Pattern[str]) -> str:
+    return text.translate(table) if keys.search(text) else text
+
+
 def clean(text: str) -> str:
     """Tidy extracted text: one newline style, no invisible or control characters."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN_TABLE)
+    text = _translate(text.replace("\r\n", "\n").replace("\r", "\n"), _CLEAN_TABLE,
+                      _CLEAN_KEYS)
     text = _CONTROL.sub("", text)
     # Per line rather than one regex: a regex over long runs of spaces is quadratic.
     text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
@@ -52,9 +69,9 @@ def clean(text: str) -> str:
 def normalise(text: str) -> str:
     """Text ready for matching; offsets refer to this string, not the input."""
     # Marks first: NFKC would turn "Python™" into "PythonTM", one unknown word.
-    text = text.translate(_MARKS)
+    text = _translate(text, _MARKS, _MARK_KEYS)
     # NFKC expands ligatures and full-width forms and turns exotic spaces into spaces.
-    text = unicodedata.normalize("NFKC", text).translate(_MATCH_TABLE)
+    text = _translate(unicodedata.normalize("NFKC", text), _MATCH_TABLE, _MATCH_KEYS)
     return _LINE_END_HYPHEN.sub("", text)
 
 
@@ -68,27 +85,33 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Tokens:
     """Tokens of a normalised text: parallel tuples, cheap to index in hot loops."""
 
     text: str
     words: tuple[str, ...]
     lower: tuple[str, ...]
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
 
     def __len__(self) -> int:
         return len(self.words)
 
+    # Where each token starts and ends in `text`: worked out on first use, as few matchers
+    # need them (keeping them for every text cost a third of tokenizing).
+    @cached_property
+    def starts(self) -> tuple[int, ...]:
+        return tuple(m.start() for m in _TOKEN.finditer(self.text))
+
+    @cached_property
+    def ends(self) -> tuple[int, ...]:
+        return tuple(m.end() for m in _TOKEN.finditer(self.text))
+
 
 def tokenize(normalised: str) -> Tokens:
-    spans = [m.span() for m in _TOKEN.finditer(normalised)]
-    words = tuple([normalised[start:end] for start, end in spans])
-    starts, ends = zip(*spans) if spans else ((), ())
+    words = tuple(_TOKEN.findall(normalised))  # the pattern has no capturing group
     # casefold maps character by character and no token holds a space: one call for all.
     lower = tuple(" ".join(words).casefold().split(" ")) if words else ()
-    return Tokens(normalised, words, lower, tuple(starts), tuple(ends))
+    return Tokens(normalised, words, lower)
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:
