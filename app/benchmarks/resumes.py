@@ -24,7 +24,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app import migrate
-from app.benchmarks.throughput import DeclareActors, Fleet, bench_user, vacuum
+from app.benchmarks.fleet import DeclareActors, Fleet
+from app.benchmarks.throughput import bench_user, vacuum
 from app.db import get_engine
 from app.engine import batches
 from app.engine.broker import get_broker
