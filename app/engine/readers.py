@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable
@@ -220,7 +221,15 @@ def _reader_context():
     """Readers are forked from a fork server: one clean, single-threaded process started
     on first use, which imports and warms the analysis once (app.engine.reader_preload).
     Forking the threaded worker itself is unsafe; spawning each reader cost about a second
-    of imports, every `reader_max_documents` documents."""
+    of imports, every `reader_max_documents` documents.
+
+    The fork server listens on a socket in the temporary folder; where that folder cannot
+    be written (a read-only container without a tmpfs), readers are spawned instead."""
+    folder = tempfile.gettempdir()
+    if not os.access(folder, os.W_OK):
+        log.warning("the temporary folder %s cannot be written: document readers are"
+                    " spawned, which is slower (mount a tmpfs or set TMPDIR)", folder)
+        return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["app.engine.reader_preload"])
     return context

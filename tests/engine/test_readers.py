@@ -130,3 +130,22 @@ def test_readers_are_forked_warm_from_a_fork_server(pool: ReaderPool) -> None:
     assert parent != os.getpid()
     assert warm is True
     assert pool._context.get_start_method() == "forkserver"
+
+
+def test_without_a_writable_temporary_folder_readers_are_spawned(
+        tmp_path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    # The fork server needs a socket in the temporary folder; a read-only container
+    # still reads documents, by spawning its readers.
+    import tempfile
+
+    folder = tmp_path / "read-only"
+    folder.mkdir(mode=0o500)
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(folder))
+    monkeypatch.setattr(readers.os, "access", lambda path, mode: path != str(folder))
+    made = ReaderPool(1, time_limit_s=5.0, memory_mb=None, max_documents=3, target=poisoned)
+    try:
+        assert made._context.get_start_method() == "spawn"
+        assert made.run(b"pid", "x", {}, {}) != __import__("os").getpid()
+    finally:
+        made.close()
+    assert f"the temporary folder {folder} cannot be written" in caplog.text
