@@ -36,6 +36,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from itertools import combinations
 from typing import Any, Generic, TypeVar
 
@@ -137,7 +138,21 @@ def from_result(result: dict[str, Any] | None) -> Fingerprint | None:
 
 def _ascii_fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
+    if decomposed.isascii():
+        return decomposed.casefold()
+    if _ASTRAL.search(decomposed) is None:  # one regex pass, not a Python call a character
+        return _combining_marks().sub("", decomposed).casefold()
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+@cache
+def _combining_marks() -> re.Pattern[str]:
+    """The combining marks of the Basic Multilingual Plane, as one character class."""
+    marks = "".join(chr(c) for c in range(0x10000) if unicodedata.combining(chr(c)))
+    return re.compile("[" + re.escape(marks) + "]")
 
 
 def normal_email(email: str) -> str | None:
