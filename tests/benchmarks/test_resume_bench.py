@@ -99,6 +99,7 @@ def test_resume_bench_with_real_worker_processes(pg_url, real_redis_url, tmp_pat
     assert 0 < result["peak_reader_rss_mb"]
     assert result["peak_worker_with_readers_pss_mb"] > 0
     assert result["cpu_readers_s"] > 0 and result["cpu_workers_s"] > 0
+    assert result["cpu_bench_s"] > 0
     assert result["cpu_machine_s"] >= result["cpu_readers_s"] + result["cpu_workers_s"]
     url = pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
     assert batches(url) == [("done", 4, 4, 0), ("done", 9, 9, 0)]
