@@ -24,6 +24,7 @@ import hashlib
 import json
 import math
 import re
+import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -284,12 +285,26 @@ def run(corpus: Corpus, systems: Sequence[str] = tuple(SYSTEMS)) -> dict[str, An
     for name in systems:
         ranker, needs = SYSTEMS[name]
         try:
-            results[name] = evaluate(corpus, ranker(corpus)).to_dict()
+            keys = ranker(corpus)
         except ImportError as exc:
             results[name] = {"missing": f"needs {needs}: pip install -e '.[dev]' ({exc.name})"}
+            continue
+        results[name] = evaluate(corpus, keys).to_dict()
+        if name == "Shortlist":
+            results[name]["other_deciles"] = other_deciles(corpus, keys)
     return {"resumes": len(corpus.resumes), "openings": len(corpus.openings),
             "skipped": corpus.skipped, "systems": results,
             "resumes_per_second": round(scoring_speed(corpus), 1)}
+
+
+def other_deciles(corpus: Corpus, keys: dict[str, list[tuple[float, ...]]]) -> list[int]:
+    """The deciles of Shortlist's scores for resumes of other professions than the
+    opening's: how spread out the bottom of a shortlist is (bunched scores tell nothing)."""
+    scores = [k[0] for category, ks in keys.items()
+              for resume, k in zip(corpus.resumes, ks) if resume.category != category]
+    if len(scores) < 2:
+        return []
+    return [round(q) for q in statistics.quantiles(scores, n=10)]
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -312,6 +327,10 @@ def format_report(report: dict[str, Any]) -> str:
     if "Shortlist" in ran and baselines:
         lines += ["", f"Shortlist MAP / best baseline: "
                       f"{systems['Shortlist']['map'] / max(baselines):.2f}x"]
+    deciles = systems.get("Shortlist", {}).get("other_deciles")
+    if deciles:
+        lines.append("Shortlist's scores of other professions' resumes, deciles: "
+                     + ", ".join(map(str, deciles)))
     lines.append(f"Scoring speed: {report['resumes_per_second']:.0f} resumes/s from text "
                  "(profile + match, one core)")
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from app.analysis.quality import (
     format_report,
     load_corpus,
     ndcg_at,
+    other_deciles,
     precision_at,
     ranking,
     run,
@@ -87,8 +88,14 @@ def test_shortlist_map_on_real_resumes_stays_above_the_floor() -> None:
                          cache=DEFAULT_CACHE)
     assert len(corpus.resumes) == 30 and not corpus.skipped
     assert sorted(corpus.openings) == sorted(SUBSET)
-    figures = evaluate(corpus, shortlist_scores(corpus))
+    keys = shortlist_scores(corpus)
+    figures = evaluate(corpus, keys)
     assert figures.map >= MAP_FLOOR, figures.per_opening
+    # The bottom of a shortlist is spread out, not bunched (every unrelated resume scored
+    # 16-18 before): here from 4 to 21 between the first and the last decile.
+    deciles = other_deciles(corpus, keys)
+    assert deciles == sorted(deciles) and deciles[0] <= 5, deciles
+    assert deciles[-1] - deciles[0] >= 12 and len(set(deciles)) >= 7, deciles
 
 
 def test_openings_file_is_read(tmp_path: Path) -> None:
