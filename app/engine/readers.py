@@ -10,8 +10,9 @@ A reader is killed and replaced when it runs past the time limit, and it cannot 
 memory than `reader_memory_mb` (RLIMIT_AS, set in the child). A reader that crashed, or
 failed for want of memory, is replaced too, and so is one that has read
 `reader_max_documents` documents. Only the document it was reading fails, with a message
-a recruiter understands. Readers are started on first use, with 'spawn' (a threaded
-process must not fork), and stopped when the worker stops (actors.shutdown).
+a recruiter understands. Readers are started on first use, forked from a fork server
+(a threaded process must not fork itself; see `_reader_context`), and stopped when the
+worker stops (actors.shutdown).
 """
 
 from __future__ import annotations
