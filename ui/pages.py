@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -12,8 +11,9 @@ from nicegui import app as web
 from nicegui.page import page as nicegui_page
 
 from app.errors import NotFound
-from app.recruiting import queries
+from app.recruiting import originals, queries
 from ui import auth, theme
+from ui.downloads import content_disposition, original_response
 from ui.views import admin, batch, new, screenings, signin
 
 log = logging.getLogger("shortlist.ui")
@@ -43,6 +43,17 @@ def register() -> None:
             "X-Content-Type-Options": "nosniff",
         })
 
+    @web.get("/resumes/{item_id}", include_in_schema=False)
+    def open_resume(item_id: str) -> Response:
+        user = auth.current_user()
+        if user is None:
+            return RedirectResponse(auth.signin_url("/"), status_code=303)
+        try:
+            original = originals.original_file(user, item_id)
+        except NotFound as exc:
+            return PlainTextResponse(exc.message, status_code=404)
+        return original_response(original)
+
     signin.register()
     screenings.register()
     new.register()
@@ -51,11 +62,6 @@ def register() -> None:
 
     web.on_page_exception(_page_error)
     web.add_exception_handler(404, _not_found)
-
-
-def content_disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _page_error(exception: Exception) -> None:

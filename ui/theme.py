@@ -29,6 +29,10 @@ _CSS = """
 body.body--dark .sl-card { background: #1e2430; }
 body.body--dark .text-primary, body.body--dark a { color: #9db8ff !important; }
 .sl-grid-item { cursor: pointer; }
+.sl-action-link { color: #2754b5; font-weight: 500; text-decoration: none; padding: 6px 10px;
+  border-radius: 4px; }
+.sl-action-link:hover { background: rgba(39, 84, 181, 0.08); }
+.sl-action-link:focus-visible { outline: 2px solid currentColor; outline-offset: 2px; }
 """
 
 

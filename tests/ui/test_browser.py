@@ -314,6 +314,16 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
     wait_for(lambda: by_text(driver, "Must-have skills found"), what="the details")
     time.sleep(0.6)  # the dialog's opening animation
     shoot(driver, "candidate-light")
+    # ... with the original resume one click away (a link: Tab reaches it)
+    link = driver.find_element(By.CSS_SELECTOR, "a.sl-action-link")
+    assert link.text in ("Open resume", "Download resume")
+    status = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        " fetch(arguments[0]).then(r => done([r.status, r.headers.get('content-type')]))"
+        ".catch(e => done(String(e)));", link.get_attribute("href"))
+    assert status[0] == 200 and status[1] in ("application/pdf", "text/plain; charset=utf-8",
+                                              "application/vnd.openxmlformats-officedocument"
+                                              ".wordprocessingml.document"), status
     by_text(driver, "Close", "button").click()
 
     # The same pages, dark and at phone width

@@ -148,14 +148,14 @@ async def test_details_show_the_score_as_its_parts_then_the_skills_with_evidence
     parts = match["parts"]
     assert [p["label"] for p in parts] == ["Role", "Skills", "Relevant experience", "Wording"]
     # Each part: its label, its points out of its weight, its one-line reason, in order
-    expected = ["Dana Reyes", "dana.txt", f"Score {match['score']}", "Good"]
+    expected = ["Dana Reyes", "dana.txt", "Download resume", f"Score {match['score']}", "Good"]
     for part in parts:
         expected += [part["label"], f"{round(part['points'])} / {round(100 * part['weight'])}",
                      part["reason"]]
     assert shown[:len(expected)] == expected, shown
-    assert shown[4:7] == ["Role", "30 / 30",
+    assert shown[5:8] == ["Role", "30 / 30",
                           "Has been DevOps Engineer (or similar) for 9 years."]
-    assert shown[10:13] == ["Relevant experience", "15 / 15",
+    assert shown[11:14] == ["Relevant experience", "15 / 15",
                             "9 years in similar roles, 9 years in all (meets the 3 asked)."]
     # The parts add up to more than the score: the missing must-have says why
     off = round(sum(p["points"] for p in parts)) - match["score"]
@@ -185,7 +185,7 @@ async def test_a_name_not_found_shows_the_file_and_says_so(user, web):
     assert nameless["file"] == ""  # the table shows the file once, as the name
     user.find(marker="shortlist").trigger("rowClick", nameless["id"])
     await user.should_see("Name not found", retries=5)
-    assert texts(user, "detail")[:2] == ["ops.txt", "Name not found"]
+    assert texts(user, "detail")[:3] == ["ops.txt", "Name not found", "Download resume"]
 
 
 async def test_a_result_scored_before_the_parts_shows_its_explanation_without_figures(user, web):
@@ -204,7 +204,7 @@ async def test_a_result_scored_before_the_parts_shows_its_explanation_without_fi
     user.find(marker="shortlist").trigger("rowClick", item.id)
     await user.should_see("Must-have skills found", retries=5)
     shown = texts(user, "detail")
-    assert shown[:5] == ["Dana Reyes", "dana.txt", "Score 76", "Good",
+    assert shown[:6] == ["Dana Reyes", "dana.txt", "Download resume", "Score 76", "Good",
                          "Has 2 of 3 must-have skills; missing: Kubernetes. Has 1 of 2"
                          " nice-to-have skills. About 9 years of experience (meets the 3"
                          " asked). Wording close to the job description."]

@@ -1,4 +1,5 @@
-"""Batch routes: submit, list, read, items, reports, cancel, retry, move. Thin: they call `app`.
+"""Batch routes: submit, list, read, items (and their original files), reports, cancel, retry,
+move. Thin: they call `app`.
 
 Permissions come from the services (app.engine.batches via app.accounts.permissions), exactly as in the
 UI: another user's batch is a 404, a read-only admin's change a 403.
@@ -12,7 +13,6 @@ import re
 import threading
 import uuid
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,7 @@ from app.engine import batches
 from app.engine.kinds import get_kind
 from app.errors import NotFound
 from app.models import BATCH_FINISHED, Batch, BatchStatus, ItemStatus, Lane, User, utcnow
-from app.recruiting import queries
+from app.recruiting import originals, queries
 from ui.api.auth import Caller, CallerDep, UserDep
 from ui.api.config import setting
 from ui.api.errors import MalformedRequest, RateLimited, ReportNotReady
@@ -42,6 +42,7 @@ from ui.api.models import (
 )
 from ui.api.openapi import errors_doc
 from ui.api.submit import Submission, read_submission
+from ui.downloads import content_disposition, original_response
 
 router = APIRouter(tags=["batches"])
 _KEY = re.compile(r"[\x20-\x7e]{1,200}")
@@ -215,6 +216,19 @@ def list_items(
                        next_cursor=page.next_cursor)
 
 
+@router.get("/items/{item_id}/document", summary="Download an item's original file",
+            response_class=Response,
+            description="The exact bytes uploaded, under the original name: a PDF inline"
+                        " (`Content-Disposition: inline`), anything else as an attachment."
+                        " The batch's owner and admins only; to anyone else a 404.",
+            responses={200: {"content": {"application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"}}},
+                "description": "The original file."},
+                **errors_doc(401, 403, 404, 422)})
+def item_document(item_id: int, user: UserDep) -> Response:
+    return original_response(originals.original_file(user, item_id))
+
+
 def _report(user: User, batch_id: uuid.UUID, fmt: str) -> Response:
     batch = batches.get_batch(user, batch_id)
     if get_kind(batch.kind).build_reports is None:
@@ -227,15 +241,10 @@ def _report(user: User, batch_id: uuid.UUID, fmt: str) -> Response:
         raise ReportNotReady("The report is being written; try again in a few seconds.")
     report = queries.report_document(user, batch_id, fmt)
     return Response(report.content, media_type=REPORT_TYPES[fmt], headers={
-        "Content-Disposition": _disposition(report.filename),
+        "Content-Disposition": content_disposition(report.filename),
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
     })
-
-
-def _disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @router.get("/batches/{batch_id}/report.csv", summary="Download the ranked report (CSV)",

@@ -19,8 +19,10 @@ def render_detail(item: queries.ItemDetail) -> None:
     analysis = item.analysis or {}
     profile, match = analysis.get("profile") or {}, analysis.get("match") or {}
     ui.label(profile.get("name") or item.file).classes("text-h6 sl-wrap")
-    ui.label(item.file if profile.get("name") else words.NAME_NOT_FOUND).classes(
-        "text-caption sl-muted sl-wrap")
+    with ui.row().classes("w-full items-center justify-between gap-x-2 gap-y-0"):
+        ui.label(item.file if profile.get("name") else words.NAME_NOT_FOUND).classes(
+            "text-caption sl-muted sl-wrap")
+        resume_link(item.item_id, item.file)
     if item.status != "done" or not match:
         ui.label(item.error or "This resume has not been screened yet.").classes("sl-wrap")
         return
@@ -51,6 +53,14 @@ def render_detail(item: queries.ItemDetail) -> None:
     if skills:
         ui.label("All skills found in the resume").classes("text-subtitle2")
         chips(list(skills), color="grey-7")
+
+
+def resume_link(item_id: int, file: str) -> None:
+    """The original file: a PDF opens in a new tab (the browser's viewer), another kind
+    downloads. A real link, so it can be focused, middle-clicked and opened in a new tab."""
+    is_pdf = file.lower().endswith(".pdf")
+    ui.link("Open resume" if is_pdf else "Download resume", f"/resumes/{item_id}",
+            new_tab=is_pdf).classes("sl-action-link").mark("open-resume")
 
 
 def _score_parts(parts: list[dict[str, Any]], match: dict[str, Any]) -> None:
