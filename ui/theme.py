@@ -33,6 +33,9 @@ body.body--dark .text-primary, body.body--dark a { color: #9db8ff !important; }
   border-radius: 4px; }
 .sl-action-link:hover { background: rgba(39, 84, 181, 0.08); }
 .sl-action-link:focus-visible { outline: 2px solid currentColor; outline-offset: 2px; }
+.sl-file-link { color: inherit; opacity: 0.8; text-decoration: underline dotted; }
+.sl-file-link:hover { opacity: 1; text-decoration: underline; }
+.sl-file-link:focus-visible { outline: 2px solid currentColor; outline-offset: 1px; }
 """
 
 

@@ -309,6 +309,15 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
     assert [r["rank"] for r in rows[:PEOPLE]] == [str(i) for i in range(1, PEOPLE + 1)]
     assert rows[-1]["file"] == "damaged.pdf" and rows[-1]["rank"] == ""
 
+    # The file name on a row is a link to the original; it does not open the details
+    file_link = driver.find_element(By.CSS_SELECTOR, ".sl-table tbody tr a.sl-file-link")
+    name = file_link.text
+    assert re.search(r"/resumes/\d+$", file_link.get_attribute("href")) and name
+    file_link.click()
+    wait_for(lambda: (driver.downloads / name).exists() or None, timeout=20,
+             what="the original resume's download")
+    assert "Must-have skills found" not in visible_text(driver)
+
     # A candidate's explanation
     driver.find_element(By.CSS_SELECTOR, ".sl-table tbody tr").click()
     wait_for(lambda: by_text(driver, "Must-have skills found"), what="the details")

@@ -38,7 +38,10 @@ GRID_ITEM = r"""
       <div class="text-h6" style="min-width: 2rem">{{ props.row.rank }}</div>
       <div class="col">
         <div class="text-weight-medium sl-wrap">{{ props.row.name }}</div>
-        <div v-if="props.row.file" class="text-caption sl-muted sl-wrap">{{ props.row.file }}</div>
+        <div><a v-if="props.row.file" :href="'/resumes/' + props.row.id" @click.stop
+           :target="props.row.file.toLowerCase().endsWith('.pdf') ? '_blank' : null"
+           :aria-label="'Open the resume ' + props.row.file"
+           class="text-caption sl-wrap sl-file-link">{{ props.row.file }}</a></div>
         <div v-if="props.row.also" class="text-caption sl-muted sl-wrap">{{ props.row.also }}</div>
         <div v-if="props.row.possibly" class="text-caption text-deep-orange-10 sl-wrap">
           {{ props.row.possibly }}</div>
@@ -198,7 +201,10 @@ class BatchView:
         table.add_slot("body-cell-name", r"""
             <q-td :props="props">
               <div class="text-weight-medium sl-wrap">{{ props.row.name }}</div>
-              <div v-if="props.row.file" class="text-caption sl-muted sl-wrap">{{ props.row.file }}</div>
+              <div><a v-if="props.row.file" :href="'/resumes/' + props.row.id" @click.stop
+           :target="props.row.file.toLowerCase().endsWith('.pdf') ? '_blank' : null"
+           :aria-label="'Open the resume ' + props.row.file"
+           class="text-caption sl-wrap sl-file-link">{{ props.row.file }}</a></div>
               <div v-if="props.row.also" class="text-caption sl-muted sl-wrap">{{ props.row.also }}</div>
               <div v-if="props.row.possibly" class="text-caption text-deep-orange-10 sl-wrap">
           {{ props.row.possibly }}</div>
