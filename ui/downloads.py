@@ -15,12 +15,19 @@ def content_disposition(filename: str, disposition: str = "attachment") -> str:
     return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def original_response(original: Original) -> Response:
-    """An uploaded resume as it came: a PDF in the browser's viewer, anything else as a
-    download under its name; never sniffed, never cached by a shared cache."""
-    return Response(original.content, media_type=original.content_type, headers={
-        "Content-Disposition": content_disposition(
-            original.filename, "inline" if original.inline else "attachment"),
+def file_response(content: bytes, media_type: str, filename: str, *,
+                  inline: bool = False) -> Response:
+    """A file for the browser: downloaded under its name unless `inline`, never sniffed,
+    never cached by a shared cache."""
+    return Response(content, media_type=media_type, headers={
+        "Content-Disposition": content_disposition(filename, "inline" if inline else "attachment"),
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
     })
+
+
+def original_response(original: Original) -> Response:
+    """An uploaded resume as it came: a PDF in the browser's viewer, anything else as a
+    download under its name."""
+    return file_response(original.content, original.content_type, original.filename,
+                         inline=original.inline)

@@ -13,7 +13,7 @@ from nicegui.page import page as nicegui_page
 from app.errors import NotFound
 from app.recruiting import originals, queries
 from ui import auth, theme
-from ui.downloads import content_disposition, original_response
+from ui.downloads import file_response, original_response
 from ui.views import admin, batch, new, screenings, signin
 
 log = logging.getLogger("shortlist.ui")
@@ -37,11 +37,7 @@ def register() -> None:
             report = queries.report_document(user, batch_id, fmt)
         except NotFound as exc:
             return PlainTextResponse(exc.message, status_code=404)
-        return Response(report.content, media_type=report.content_type, headers={
-            "Content-Disposition": content_disposition(report.filename),
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        })
+        return file_response(report.content, report.content_type, report.filename)
 
     @web.get("/resumes/{item_id}", include_in_schema=False)
     def open_resume(item_id: str) -> Response:

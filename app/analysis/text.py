@@ -99,12 +99,18 @@ class Tokens:
     # Where each token starts and ends in `text`: worked out on first use, as few matchers
     # need them (keeping them for every text cost a third of tokenizing).
     @cached_property
-    def starts(self) -> tuple[int, ...]:
-        return tuple(m.start() for m in _TOKEN.finditer(self.text))
+    def _spans(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        spans = [m.span() for m in _TOKEN.finditer(self.text)]
+        starts, ends = zip(*spans) if spans else ((), ())
+        return tuple(starts), tuple(ends)
 
-    @cached_property
+    @property
+    def starts(self) -> tuple[int, ...]:
+        return self._spans[0]
+
+    @property
     def ends(self) -> tuple[int, ...]:
-        return tuple(m.end() for m in _TOKEN.finditer(self.text))
+        return self._spans[1]
 
 
 def tokenize(normalised: str) -> Tokens:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.accounts.permissions import check_read
 from app.analysis.sniff import detect_type
 from app.db import get_engine
 from app.errors import NotFound
-from app.models import Batch, Document, Item, User
+from app.models import Document, User
+from app.recruiting import queries
 
 _CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -26,10 +26,9 @@ _CONTENT_TYPES = {
     "html": "text/html",
 }
 _GENERIC = "application/octet-stream"
-NOT_FOUND = "We could not find that resume."
 NOT_KEPT = "This resume's file is no longer kept."
 
-item_t, batch_t, document_t = Item.__table__, Batch.__table__, Document.__table__
+document_t = Document.__table__
 
 
 @dataclass(frozen=True)
@@ -43,24 +42,10 @@ class Original:
 
 def original_file(user: User, item_id: int | str) -> Original:
     """The exact bytes uploaded for one resume of a screening the user may read."""
-    try:
-        item_id = int(item_id)
-    except (TypeError, ValueError):
-        raise NotFound(NOT_FOUND) from None
     with get_engine().connect() as conn:
-        item = conn.execute(select(item_t.c.name, item_t.c.batch_id, item_t.c.document_id)
-                            .where(item_t.c.id == item_id)).first()
-        batch = None
-        if item is not None:
-            row = conn.execute(select(batch_t).where(batch_t.c.id == item.batch_id)
-                               ).mappings().first()
-            batch = Batch(**row) if row is not None else None
-        try:
-            check_read(user, batch)
-        except NotFound:
-            raise NotFound(NOT_FOUND) from None
-        content = None if item.document_id is None else conn.execute(
-            select(document_t.c.content).where(document_t.c.id == item.document_id)
+        item, _ = queries.readable_item(conn, user, item_id)
+        content = None if item["document_id"] is None else conn.execute(
+            select(document_t.c.content).where(document_t.c.id == item["document_id"])
         ).scalar_one_or_none()
     if content is None:
         raise NotFound(NOT_KEPT)
@@ -69,7 +54,7 @@ def original_file(user: User, item_id: int | str) -> Original:
     content_type = _CONTENT_TYPES.get(kind, _GENERIC)
     if content_type.startswith("text/") and not _is_utf8(content):
         content_type = _GENERIC  # a text type would be labelled UTF-8 on its way out
-    return Original(item.name, content_type, content, kind == "pdf")
+    return Original(item["name"], content_type, content, kind == "pdf")
 
 
 def _is_utf8(content: bytes) -> bool:

@@ -33,6 +33,7 @@ MAX_PAGE = 1_000_000
 _FINISHED = {s.value for s in BATCH_FINISHED}
 SORTS = ("rank", "score", "name", "years")
 REPORT_FORMATS = {"csv": "report_csv_id", "xlsx": "report_xlsx_id"}
+RESUME_NOT_FOUND = "We could not find that resume."
 _REPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -292,20 +293,26 @@ def failed_items(user: User, batch_id: uuid.UUID | str, *, page: int = 1,
                  for r in rows], total, page, per_page)
 
 
-def item_detail(user: User, item_id: int) -> ItemDetail:
-    """One resume's result (its analysis) or its error."""
+def readable_item(conn: Connection, user: User, item_id: int | str) -> tuple[Any, Batch]:
+    """(the item's row, its batch) when the user may read the batch; to anyone else the
+    item does not exist (the same NotFound as a missing one)."""
     try:
         item_id = int(item_id)
     except (TypeError, ValueError):
-        raise NotFound("We could not find that resume.") from None
+        raise NotFound(RESUME_NOT_FOUND) from None
+    row = conn.execute(select(item_t).where(item_t.c.id == item_id)).mappings().first()
+    if row is None:
+        raise NotFound(RESUME_NOT_FOUND)
+    try:
+        return row, _readable_batch(conn, user, row["batch_id"])
+    except NotFound:
+        raise NotFound(RESUME_NOT_FOUND) from None
+
+
+def item_detail(user: User, item_id: int) -> ItemDetail:
+    """One resume's result (its analysis) or its error."""
     with get_engine().connect() as conn:
-        row = conn.execute(select(item_t).where(item_t.c.id == item_id)).mappings().first()
-        if row is None:
-            raise NotFound("We could not find that resume.")
-        try:
-            batch = _readable_batch(conn, user, row["batch_id"])
-        except NotFound:
-            raise NotFound("We could not find that resume.") from None
+        row, batch = readable_item(conn, user, item_id)
         people = duplicates.people(conn, batch.id, batch.n_done)
     return ItemDetail(item_id=row["id"], batch_id=row["batch_id"], file=row["name"],
                       status=row["status"], score=row["score"], error=row["error"],

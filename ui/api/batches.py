@@ -42,7 +42,7 @@ from ui.api.models import (
 )
 from ui.api.openapi import errors_doc
 from ui.api.submit import Submission, read_submission
-from ui.downloads import content_disposition, original_response
+from ui.downloads import file_response, original_response
 
 router = APIRouter(tags=["batches"])
 _KEY = re.compile(r"[\x20-\x7e]{1,200}")
@@ -240,11 +240,7 @@ def _report(user: User, batch_id: uuid.UUID, fmt: str) -> Response:
     if getattr(batch, f"report_{fmt}_id") is None:
         raise ReportNotReady("The report is being written; try again in a few seconds.")
     report = queries.report_document(user, batch_id, fmt)
-    return Response(report.content, media_type=REPORT_TYPES[fmt], headers={
-        "Content-Disposition": content_disposition(report.filename),
-        "Cache-Control": "private, no-store",
-        "X-Content-Type-Options": "nosniff",
-    })
+    return file_response(report.content, REPORT_TYPES[fmt], report.filename)
 
 
 @router.get("/batches/{batch_id}/report.csv", summary="Download the ranked report (CSV)",
