@@ -18,6 +18,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -133,6 +134,23 @@ class Document(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class DocumentReading(SQLModel, table=True):
+    """What a kind read from a document, kept so that screening it again skips the reading.
+
+    For resumes: the extracted text, the profile and the identity (app.engine.kinds.resume).
+    `version` names the code that read it; a reading of another version is read again.
+    Deleted with its document (ON DELETE CASCADE).
+    """
+
+    __tablename__ = "document_reading"
+
+    document_id: int = Field(sa_column=Column(
+        BigInteger, ForeignKey("document.id", ondelete="CASCADE"), primary_key=True))
+    version: str = Field(max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    read_at: datetime = Field(default_factory=utcnow)
+
+
 class Batch(SQLModel, table=True):
     __tablename__ = "batch"
     __table_args__ = (
@@ -200,6 +218,9 @@ class Item(SQLModel, table=True):
         # The failures view: recent failed items only, newest first. Partial, so it holds
         # the failures, not every finished item, and costs nothing on the other updates.
         _partial("ix_item_failed_finished", ("finished_at",), "status = 'failed'"),
+        # A document can serve several screenings (a re-screen): deleting one batch keeps
+        # the documents another batch's items still point to, found by this index.
+        _partial("ix_item_document_id", ("document_id",), "document_id IS NOT NULL"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True,

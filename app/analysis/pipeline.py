@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from .extract import read, read_document
@@ -68,6 +71,26 @@ def analyze_text(
     tokens = tokenize(normalise(text))
     profile = build_profile(text, today=today, tokens=tokens)
     return Analysis(filename, kind, profile, match_profile(profile, tokens, opening))
+
+
+@functools.cache
+def reading_version() -> str:
+    """Names the code that reads a resume (this package's sources and data): a reading kept
+    by other code is read again, so an improved extraction or profile is never bypassed."""
+    digest = hashlib.sha256(str(SCHEMA_VERSION).encode())
+    package = Path(__file__).parent
+    for path in sorted([*package.glob("*.py"), *package.glob("data/*")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def analyze_profile(
+    text: str, profile: Profile, filename: str, opening: Opening, *, kind: str = "text"
+) -> Analysis:
+    """Match a profile read earlier (a re-screen): only the scoring runs."""
+    return Analysis(filename, kind, profile, match_profile(profile, tokenize(normalise(text)),
+                                                           opening))
 
 
 def read_profile(

@@ -24,6 +24,7 @@ from app.db import get_engine
 from app.engine import counters, events, lanes, transitions
 from app.engine.counters import Persisted
 from app.engine.dispatch import send_or_unqueue
+from app.engine.documents import delete_unused, require_kept
 from app.engine.kinds import get_kind
 from app.engine.processing import after_persist
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded, TooLarge
@@ -51,10 +52,13 @@ ITEM_COPY_COLUMNS = ("batch_id", "seq", "name", "document_id", "status", "attemp
 
 @dataclass(frozen=True)
 class NewItem:
-    """One item of a submission: a name (the file name) and its bytes, if the kind has any."""
+    """One item of a submission: a name (the file name) and its bytes, if the kind has any,
+    or a document already stored (a re-screen: app.recruiting.rescreen, which checked that
+    the user may read it; never taken from a request)."""
 
     name: str
     content: bytes | None = None
+    document_id: int | None = None
 
 
 def clean_name(name: str, fallback: str) -> str:
@@ -125,7 +129,7 @@ def submit(
         )
     names = [clean_name(it.name, f"item {i + 1}") for i, it in enumerate(items)]
     for name, it in zip(names, items):
-        if spec.needs_documents and not it.content:
+        if spec.needs_documents and not it.content and it.document_id is None:
             raise InvalidInput(f"{name} is empty.")
         if it.content is not None and len(it.content) > settings.max_file_bytes:
             raise TooLarge(f"{name} is larger than the {human_size(settings.max_file_bytes)} limit.")
@@ -165,7 +169,8 @@ def _insert(user: User, kind: str, lane: str, title: str, params: dict[str, Any]
             n_pending=len(items), n_queued=0, n_running=0, n_done=0, n_failed=0,
             n_cancelled=0, idempotency_key=idempotency_key, created_at=now,
         ))
-        document_ids: list[int | None] = [None] * len(items)
+        document_ids: list[int | None] = [it.document_id for it in items]
+        require_kept(conn, [d for d in document_ids if d is not None])
         with_content = [i for i, it in enumerate(items) if it.content is not None]
         if with_content:
             rows = conn.execute(
@@ -378,13 +383,14 @@ def delete(user: User, batch_id: uuid.UUID | str) -> None:
                        " once it has stopped.")
     finished = [s.value for s in BATCH_FINISHED]
     with get_engine().begin() as conn:
-        documents = select(item_t.c.document_id).where(item_t.c.batch_id == batch.id,
-                                                       item_t.c.document_id.is_not(None))
+        documents = conn.execute(select(item_t.c.document_id).where(
+            item_t.c.batch_id == batch.id, item_t.c.document_id.is_not(None))).scalars().all()
         reports = conn.execute(select(batch_t.c.report_csv_id, batch_t.c.report_xlsx_id)
                                .where(batch_t.c.id == batch.id)).first() or ()
         reports = [d for d in reports if d is not None]
-        conn.execute(document_t.delete().where(document_t.c.id.in_(documents)))
         items = conn.execute(item_t.delete().where(item_t.c.batch_id == batch.id)).rowcount
+        # Not the documents a re-screen's items still use.
+        delete_unused(conn, documents)
         if reports:
             conn.execute(document_t.delete().where(document_t.c.id.in_(reports)))
         gone = conn.execute(batch_t.delete().where(batch_t.c.id == batch.id,

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from app.db import get_engine
 from app.engine import counters, transitions
 from app.engine.counters import Persisted
+from app.engine.documents import delete_unused
 from app.engine.processing import after_persist
 from app.models import (
     BATCH_ACTIVE,
@@ -101,10 +102,8 @@ def _purge_batch(batch_id, chunk: int, counts: dict[str, int]) -> None:
             if not rows:
                 break
             conn.execute(delete(item_t).where(item_t.c.id.in_([r[0] for r in rows])))
-            documents = [r[1] for r in rows if r[1] is not None]
-            if documents:
-                counts["documents"] += conn.execute(
-                    delete(document_t).where(document_t.c.id.in_(documents))).rowcount
+            # Not the documents a re-screen's items still use.
+            counts["documents"] += delete_unused(conn, (r[1] for r in rows if r[1] is not None))
             counts["items"] += len(rows)
     with engine.begin() as conn:
         reports = conn.execute(

@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from dramatiq.middleware import Interrupt, TimeLimitExceeded
 from sqlalchemy import select
 
 from app.db import DedicatedConnection, get_engine
-from app.engine import counters, dispatch, events, hotpath, transitions
+from app.engine import counters, dispatch, events, hotpath, readings, transitions
 from app.engine.counters import Persisted
 from app.engine.hotpath import ClaimResult
 from app.engine.kinds import ItemWork, get_kind, load_builtin
@@ -295,6 +296,12 @@ def _load_document(document_id: int | None, batch_id: uuid.UUID) -> bytes:
     return row.content
 
 
+def _load_reading(document_id: int | None, batch_id: uuid.UUID,
+                  version: str) -> tuple[dict[str, Any], datetime] | None:
+    kept = readings.load(document_id, batch_id, version)
+    return (kept.data, kept.read_at) if kept else None
+
+
 def _batch_runs(batch_id: uuid.UUID) -> bool:
     """The batch is queued or running: not being cancelled, not ended."""
     with get_engine().connect() as conn:
@@ -329,6 +336,8 @@ def process_item(item_id: int, *, write_behind: bool = False) -> str:
         attempt=item.attempts, params=state.params,
         load_document=lambda: _load_document(item.document_id, item.batch_id),
         checkpoint=lambda: _checkpoint(item.batch_id),
+        load_reading=lambda version: _load_reading(item.document_id, item.batch_id, version),
+        save_reading=lambda version, data: readings.save(item.document_id, version, data),
     )
     try:
         result = kind.handle(work)

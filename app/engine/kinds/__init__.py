@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app.errors import InvalidInput
@@ -29,6 +30,12 @@ class ItemWork:
     load_document: Callable[[], bytes]
     # Raises `Cancelled` if the batch was cancelled meanwhile: call it between steps.
     checkpoint: Callable[[], None]
+    # What an earlier item read from the same document (a re-screen), if the reading code
+    # was `version`: (data, when it was read); None otherwise (app.engine.readings).
+    load_reading: Callable[[str], tuple[dict[str, Any], datetime] | None] = (
+        lambda version: None)
+    # Keeps what this item read from its document, for the next screening of it.
+    save_reading: Callable[[str, dict[str, Any]], None] = lambda version, data: None
 
 
 @dataclass(frozen=True)

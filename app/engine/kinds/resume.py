@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 # Imported by name, not as `analysis.x`: a worker's boot (load_builtin) loads the readers.
-from app.analysis import Opening, ReportRow, build_report_csv, build_report_xlsx, identity
+from app.analysis import (
+    Analysis,
+    Opening,
+    Profile,
+    ReportRow,
+    analyze_profile,
+    build_profile,
+    build_report_csv,
+    build_report_xlsx,
+    identity,
+    reading_version,
+)
 from app.engine import readers
 from app.engine.kinds import FinishedItem, ItemResult, ItemWork, Kind, ReportFile, register
+from app.models import utcnow
+
+# A kept profile younger than this is reused as it is. An older one is read again from the
+# kept text (years of experience grow with the calendar), still without opening the file.
+PROFILE_FRESH_FOR = timedelta(days=7)
 
 
 def validate_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -17,12 +35,36 @@ def validate_params(params: dict[str, Any]) -> dict[str, Any]:
 
 def handle(work: ItemWork) -> ItemResult:
     opening = Opening.from_dict(work.params)
-    data = work.load_document()  # a cancelled batch's item stops here (Cancelled)
+    version = reading_version()
+    kept = work.load_reading(version)  # a cancelled batch's item stops here (Cancelled)
+    if kept is not None:  # screened before (a re-screen): only the scoring runs
+        return _from_kept(work, opening, version, *kept)
+    data = work.load_document()
     reading = readers.analyze(data, work.name, opening)  # in a reader process
-    result = reading.analysis.to_dict()
+    analysis = reading.analysis
+    work.save_reading(version, {
+        "text": reading.text, "type": analysis.type, "read_by": analysis.read_by,
+        "profile": analysis.profile.to_dict(), "identity": reading.identity})
+    return _result(analysis, reading.identity)
+
+
+def _from_kept(work: ItemWork, opening: Opening, version: str, kept: dict[str, Any],
+               read_at: datetime) -> ItemResult:
+    text = kept["text"]
+    if utcnow() - read_at < PROFILE_FRESH_FOR:
+        profile = Profile.from_dict(kept["profile"])
+    else:
+        profile = build_profile(text)
+        work.save_reading(version, {**kept, "profile": profile.to_dict()})
+    analysis = analyze_profile(text, profile, work.name, opening, kind=kept["type"])
+    return _result(replace(analysis, read_by=kept["read_by"]), kept["identity"])
+
+
+def _result(analysis: Analysis, fingerprint: dict[str, Any]) -> ItemResult:
+    result = analysis.to_dict()
     # Who this resume belongs to: one person's files are one row of the shortlist.
-    result["identity"] = reading.identity
-    return ItemResult(result=result, score=float(reading.analysis.match.score))
+    result["identity"] = fingerprint
+    return ItemResult(result=result, score=float(analysis.match.score))
 
 
 def people(items: list[FinishedItem]) -> list[FinishedItem]:

@@ -1,0 +1,45 @@
+"""Screen the resumes of an earlier screening for another opening, without uploading them.
+
+The new batch's items point at the earlier batch's documents (nothing is copied), and the
+resume kind reuses what was read from each file (app.engine.readings): a re-screen costs
+the scoring, not the reading. Deleting either batch keeps the documents the other uses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from app.db import get_engine
+from app.engine import batches
+from app.engine.batches import NewItem
+from app.errors import InvalidInput
+from app.models import Batch, Item, User, utcnow
+
+item_t = Item.__table__
+
+
+def rescreen(user: User, source_id: uuid.UUID | str, *, params: dict[str, Any],
+             title: str = "", lane: str | None = None,
+             idempotency_key: str | None = None) -> Batch:
+    """A new resume batch of `source_id`'s files (every one, in their order) for the
+    opening `params`. The user must be able to read the source (else NotFound) and to
+    submit (plan quota and lanes as for an upload)."""
+    source = batches.get_batch(user, source_id)
+    if source.kind != "resume":
+        raise InvalidInput("Only a screening of resumes can be screened again.")
+    if source.expires_at is not None and source.expires_at <= utcnow():
+        raise InvalidInput("This screening's resumes are no longer kept: upload them again.")
+    with get_engine().connect() as conn:
+        rows = conn.execute(
+            select(item_t.c.name, item_t.c.document_id)
+            .where(item_t.c.batch_id == source.id, item_t.c.document_id.is_not(None))
+            .order_by(item_t.c.seq)
+        ).all()
+    if not rows:
+        raise InvalidInput("This screening has no resumes left to screen again.")
+    return batches.submit(user, kind="resume", params=params, title=title, lane=lane,
+                          items=[NewItem(name, document_id=doc) for name, doc in rows],
+                          idempotency_key=idempotency_key)
