@@ -24,7 +24,7 @@ from app.engine import batches
 from app.engine.kinds import get_kind
 from app.errors import NotFound
 from app.models import BATCH_FINISHED, Batch, BatchStatus, ItemStatus, Lane, User, utcnow
-from app.recruiting import originals, queries
+from app.recruiting import originals, queries, rescreen
 from ui.api.auth import Caller, CallerDep, UserDep
 from ui.api.config import setting
 from ui.api.errors import MalformedRequest, RateLimited, ReportNotReady
@@ -140,10 +140,15 @@ async def _submit(request: Request, response: Response, caller: Caller,
     user = caller.user
     started = utcnow()
     try:
-        batch = await run_in_threadpool(
-            batches.submit, user, kind=submission.kind, items=submission.items,
-            title=submission.title, params=submission.params, lane=submission.lane,
-            idempotency_key=key)
+        if submission.from_batch is not None:
+            batch = await run_in_threadpool(
+                rescreen.rescreen, user, submission.from_batch, params=submission.params,
+                title=submission.title, lane=submission.lane, idempotency_key=key)
+        else:
+            batch = await run_in_threadpool(
+                batches.submit, user, kind=submission.kind, items=submission.items,
+                title=submission.title, params=submission.params, lane=submission.lane,
+                idempotency_key=key)
     except IntegrityError:
         # The same key raced in from another process: that request created the batch.
         earlier = key and await run_in_threadpool(batch_search.by_idempotency_key, user, key)

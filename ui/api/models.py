@@ -94,7 +94,13 @@ class SubmitJson(BaseModel):
     params: NoopParams | None = Field(None, description="Only for the `noop` kind.")
     lane: Lane | None = Field(None, description="Defaults to your plan's lane; you may pick"
                               " a slower one (admins: any).")
-    items: list[TextItemIn] = Field(min_length=1)
+    items: list[TextItemIn] | None = Field(
+        None, min_length=1, description="The resumes as text. Give either `items` or"
+        " `from_batch`.")
+    from_batch: uuid.UUID | None = Field(
+        None, description="Screen the resumes of one of your earlier screenings again, for"
+        " this opening, without uploading them: what was read from each file is reused, so"
+        " only the scoring runs. Give either `items` or `from_batch`.")
 
 
 # The multipart form (documented only: it is parsed by hand, files are streamed).

@@ -1,0 +1,65 @@
+"""POST /api/v1/batches with `from_batch`: an earlier screening's resumes for another
+opening, nothing uploaded again (issue 23, part 3)."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.engine import batches
+from app.engine.batches import NewItem
+from app.models import Batch
+from tests.analysis import factories
+from tests.api.conftest import error_of
+from tests.engine.helpers import count_rows, items, wait_finished
+
+NURSE = {"title": "Registered Nurse", "description": "Patient care and BLS.",
+         "must_have": ["BLS"]}
+DEVELOPER = {"title": "Backend Developer", "description": "Python, Django, PostgreSQL.",
+             "must_have": ["Python"], "min_years": 3}
+
+
+def test_a_screening_is_screened_again_for_another_opening(api):
+    owner, other = api.user(), api.user()
+    source = batches.submit(owner, kind="resume", params=NURSE, items=[
+        NewItem("nurse.pdf", factories.make_pdf(factories.NURSE)),
+        NewItem("dev.txt", factories.SOFTWARE_SENIOR.encode())])
+    with api.stack.worker(threads=2):
+        wait_finished(source.id, timeout=120)
+        response = api.post("/batches", owner, json={
+            "opening": DEVELOPER, "from_batch": str(source.id)})
+        assert response.status_code == 201, response.text
+        body = response.json()
+        again = wait_finished(uuid.UUID(body["id"]), timeout=120)
+    assert (body["title"], body["total"], body["rejected"]) == ("Backend Developer", 2, [])
+    assert response.headers["location"].endswith(f"/batches/{body['id']}")
+    ranked = sorted(items(again.id), key=lambda i: -i.score)
+    assert [i.name for i in ranked] == ["dev.txt", "nurse.pdf"]
+    assert {i.document_id for i in ranked} == {i.document_id for i in items(source.id)}
+
+    # Another recruiter's screening is not found; the same key replays
+    assert error_of(api.post("/batches", other, json={
+        "opening": DEVELOPER, "from_batch": str(source.id)})) == (404, "not_found")
+    key = {"Idempotency-Key": "rescreen-1"}
+    first = api.post("/batches", owner, headers=key,
+                     json={"opening": NURSE, "from_batch": str(source.id)})
+    replay = api.post("/batches", owner, headers=key,
+                      json={"opening": NURSE, "from_batch": str(source.id)})
+    assert (first.status_code, replay.status_code) == (201, 200)
+    assert replay.json()["id"] == first.json()["id"]
+
+
+def test_from_batch_or_items_never_both_nor_neither(api):
+    owner = api.user()
+    source = batches.submit(owner, kind="resume", params=NURSE,
+                            items=[NewItem("a.txt", b"Jane Doe, nurse")], dispatch=False)
+    cases = [
+        ({"opening": NURSE, "from_batch": str(source.id),
+          "items": [{"name": "b.txt", "text": "x"}]}, (422, "invalid_input")),
+        ({"opening": NURSE}, (422, "invalid_input")),
+        ({"opening": NURSE, "from_batch": "not-a-uuid"}, (422, "validation_error")),
+        ({"kind": "noop", "from_batch": str(source.id)}, (422, "invalid_input")),
+        ({"from_batch": str(source.id)}, (422, "invalid_input")),  # no opening
+    ]
+    for body, expected in cases:
+        assert error_of(api.post("/batches", owner, json=body)) == expected, body
+    assert count_rows(Batch) == 1
