@@ -17,6 +17,11 @@ def can_change_anything(user: User) -> bool:
     return user.role == Role.admin.value
 
 
+def can_submit(user: User) -> bool:
+    """May start screenings (batches.submit refuses everyone else)."""
+    return user.active and user.role != Role.readonly_admin.value
+
+
 def check_active(user: User) -> None:
     if not user.active:
         raise PermissionDenied("This account is deactivated.")

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, events, run, ui
 
+from app.accounts.permissions import can_submit
 from app.accounts.signin import session_user
 from app.engine import batches
 from app.errors import ShortlistError
@@ -142,6 +143,10 @@ class BatchView:
                     self.retry_button = ui.button(
                         "Try failed files again", icon="refresh", on_click=self.retry).props(
                         "outline no-caps").mark("retry")
+                    # A link (Quasar renders `href` as <a>): it opens in a new tab too.
+                    self.rescreen_link = ui.button(
+                        "Screen for another opening", icon="replay").props(
+                        f"outline no-caps href=/new?from={batch.id}").mark("rescreen")
                     self.cancel_button = ui.button(
                         "Cancel screening", icon="stop_circle",
                         on_click=lambda: self.confirm.open()).props(
@@ -262,6 +267,8 @@ class BatchView:
                 "The report is being prepared." if state.finished else
                 "The report can be downloaded when the screening ends.")
         self.cancel_button.set_visibility(state.status in ("queued", "running"))
+        self.rescreen_link.set_visibility(
+            state.finished and self.batch.kind == "resume" and can_submit(self.user))
         self.retry_button.set_visibility(state.failed > 0 and state.status != "cancelling")
         self.retry_button.text = ("Try the failed file again" if state.failed == 1 else
                                   f"Try the {state.failed} failed files again")

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import uuid
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import RedirectResponse
 from nicegui import context, events, run, ui
 
@@ -16,6 +16,7 @@ from app.analysis.unpack import safe_name
 from app.engine import batches
 from app.engine.batches import NewItem
 from app.errors import ShortlistError, TooLarge
+from app.models import Batch
 from app.recruiting import parking, uploads
 from app.settings import Settings, get_settings
 from ui import auth, theme, words
@@ -124,11 +125,21 @@ class Pending:
 
 def register() -> None:
     @ui.page("/new")
-    def new_screening_page(request: Request):
+    def new_screening_page(request: Request, source: str | None = Query(None, alias="from")):
         user = auth.current_user()
         if user is None:
-            return RedirectResponse(auth.signin_url("/new"), status_code=303)
+            return RedirectResponse(auth.signin_url(str(request.url.path) + (
+                f"?from={source}" if source else "")), status_code=303)
+        if source:
+            # Imported here: it builds on this module's form.
+            from ui.views.rescreen import RescreenForm, readable_source
+
+            earlier = readable_source(user, source)
+            if earlier is not None:
+                RescreenForm(user, get_settings(), earlier).build()
+                return None
         NewScreeningForm(user, get_settings()).build()
+        return None
 
 
 def _with(values: list[str] | None, more: list[str]) -> list[str]:
@@ -154,7 +165,6 @@ class NewScreeningForm:
         self.suggested: list[str] = []
 
     def build(self) -> None:
-        s = self.settings
         with theme.frame(self.user, "New screening"):
             ui.label("New screening").classes("text-h5")
             with ui.card().classes("w-full gap-3 sl-card"):
@@ -188,27 +198,7 @@ class NewScreeningForm:
                     self.years_offer = ui.row().classes("items-center gap-2").mark(
                         "years-offer")
 
-            with ui.card().classes("w-full gap-3 sl-card"):
-                ui.label("Resumes").classes("text-h6")
-                ui.label(
-                    f"PDF, Word (.docx), text or ZIP files; up to"
-                    f" {megabytes(s.max_file_bytes)} per resume,"
-                    f" {s.max_files_per_upload} resumes and"
-                    f" {megabytes(s.max_upload_bytes)} in all.").classes("sl-muted")
-                with ui.element("div").classes("w-full sl-drop"):
-                    self.upload = ui.upload(
-                        multiple=True, auto_upload=True,
-                        max_total_size=s.max_upload_bytes,
-                        max_files=s.max_files_per_upload,
-                        on_multi_upload=self.receive,
-                        on_rejected=self.browser_rejected,
-                    ).props(f"accept='{ACCEPT}' flat bordered").classes("w-full").mark("upload")
-                    # The whole box is the drop zone and the button; files already taken
-                    # are listed below it by the server, with anything refused and why.
-                    self.upload.add_slot("header", DROP_ZONE)
-                self.file_box = ui.column().classes("w-full gap-1").mark("files")
-                self.rejected_box = ui.column().classes("w-full gap-1").mark("rejected")
-
+            self.build_resumes()
             with ui.row().classes("w-full items-center gap-3"):
                 self.submit_button = ui.button(
                     "Start screening", icon="play_arrow", on_click=self.submit).props(
@@ -218,6 +208,37 @@ class NewScreeningForm:
                 self.problem.set_visibility(False)
             self.show_files()
             self.show_suggestions()
+
+    def build_resumes(self) -> None:
+        s = self.settings
+        with ui.card().classes("w-full gap-3 sl-card"):
+            ui.label("Resumes").classes("text-h6")
+            ui.label(
+                f"PDF, Word (.docx), text or ZIP files; up to"
+                f" {megabytes(s.max_file_bytes)} per resume,"
+                f" {s.max_files_per_upload} resumes and"
+                f" {megabytes(s.max_upload_bytes)} in all.").classes("sl-muted")
+            with ui.element("div").classes("w-full sl-drop"):
+                self.upload = ui.upload(
+                    multiple=True, auto_upload=True,
+                    max_total_size=s.max_upload_bytes,
+                    max_files=s.max_files_per_upload,
+                    on_multi_upload=self.receive,
+                    on_rejected=self.browser_rejected,
+                ).props(f"accept='{ACCEPT}' flat bordered").classes("w-full").mark("upload")
+                # The whole box is the drop zone and the button; files already taken
+                # are listed below it by the server, with anything refused and why.
+                self.upload.add_slot("header", DROP_ZONE)
+            self.file_box = ui.column().classes("w-full gap-1").mark("files")
+            self.rejected_box = ui.column().classes("w-full gap-1").mark("rejected")
+
+    def prefill(self, opening: dict) -> None:
+        """The form filled with an opening (a re-screen starts from the earlier one)."""
+        self.title.value = opening.get("title") or ""
+        self.description.value = opening.get("description") or ""
+        self.must.value = list(opening.get("must_have") or [])
+        self.nice.value = list(opening.get("nice_to_have") or [])
+        self.years.value = opening.get("min_years")
 
     # --- Skills --------------------------------------------------------------------------
 
@@ -362,6 +383,15 @@ class NewScreeningForm:
             "min_years": None if years in (None, "") else years,
         }
 
+    def has_resumes(self) -> bool:
+        return bool(self.pending.files)
+
+    async def start(self, user) -> Batch | None:
+        items = [NewItem(f.name, f.read()) for f in self.pending.files]
+        return await run.io_bound(
+            batches.submit, user, kind="resume", items=items, title=self.title.value or "",
+            params=self.opening(), idempotency_key=self.idempotency_key)
+
     def say(self, message: str) -> None:
         self.problem.text = message
         self.problem.set_visibility(True)
@@ -375,17 +405,13 @@ class NewScreeningForm:
         if not (self.title.value or "").strip():
             self.say("Give the opening a title, for example “Registered Nurse”.")
             return
-        if not self.pending.files:
+        if not self.has_resumes():
             self.say("Add at least one resume: drop the files in the box above.")
             return
-        items = [NewItem(f.name, f.read()) for f in self.pending.files]
         self.submit_button.disable()
         self.submit_button.props("loading")
         try:
-            batch = await run.io_bound(
-                batches.submit, user, kind="resume", items=items,
-                title=self.title.value or "", params=self.opening(),
-                idempotency_key=self.idempotency_key)
+            batch = await self.start(user)
         except ShortlistError as exc:
             self.say(exc.message)
             return
