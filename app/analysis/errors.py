@@ -37,3 +37,13 @@ class DocumentError(ShortlistError):
     """
 
     code = "document_error"
+
+
+class ReadingLimit(DocumentError):
+    """This file took more time or memory to read than allowed.
+
+    Unlike its parent, not a verdict on the file alone: it depends on the limits and on
+    how busy the machine was, so it is never kept as the file's reading.
+    """
+
+    code = "document_error"

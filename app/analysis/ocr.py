@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.analysis.errors import DocumentError
+from app.analysis.errors import DocumentError, ReadingLimit
 
 from . import messages
 
@@ -66,7 +66,7 @@ def read_image(image: Any, options: OcrOptions, *, deadline: float | None = None
     image.convert("L").save(buffer, format="PPM")  # greyscale PGM: no compression to pay
     timeout = None if deadline is None else deadline - time.monotonic()
     if timeout is not None and timeout <= 0:
-        raise DocumentError(messages.too_slow(time_limit_s))
+        raise ReadingLimit(messages.too_slow(time_limit_s))
     try:
         done = subprocess.run(
             [options.tesseract, "stdin", "stdout", "-l", options.languages, "--psm", "3"],
@@ -74,7 +74,7 @@ def read_image(image: Any, options: OcrOptions, *, deadline: float | None = None
             # One thread: the reader processes already share the CPUs among them.
             env={**os.environ, "OMP_THREAD_LIMIT": "1"})
     except subprocess.TimeoutExpired:
-        raise DocumentError(messages.too_slow(time_limit_s)) from None
+        raise ReadingLimit(messages.too_slow(time_limit_s)) from None
     if done.returncode != 0:
         # Out of memory under the reader's limit, a missing language: the page is unread.
         raise DocumentError(messages.SCANNED_PDF_UNREADABLE)

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from app.analysis.errors import DocumentError
+from app.analysis.errors import ReadingLimit
 
 from . import messages
 
@@ -55,7 +55,7 @@ class _Watchdog:
 
 
 def run_with_time_limit(work: Callable[[], T], seconds: float | None) -> T:
-    """Run `work()` in this thread; raise DocumentError if it takes over `seconds`.
+    """Run `work()` in this thread; raise ReadingLimit if it takes over `seconds`.
 
     `None`, zero or a negative limit means no limit.
     """
@@ -72,7 +72,7 @@ def run_with_time_limit(work: Callable[[], T], seconds: float | None) -> T:
             watchdog.disarm()
             timer.cancel()
     except _Expired:
-        raise DocumentError(messages.too_slow(seconds)) from None
+        raise ReadingLimit(messages.too_slow(seconds)) from None
 
 
 def _set_async_exc(thread_id: int, exc_type: type[BaseException] | None) -> None:

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from app.analysis import Analysis, Opening
-from app.analysis.errors import DocumentError
+from app.analysis.errors import DocumentError, ReadingLimit
 from app.analysis.messages import READER_STOPPED, too_much_memory, too_slow
 from app.settings import Settings, get_settings
 
@@ -80,6 +80,8 @@ def _child_main(conn, target: Callable[..., Any], memory_bytes: int | None) -> N
         args, kwargs = request
         try:
             reply: tuple[str, Any] = ("ok", target(*args, **kwargs))
+        except ReadingLimit as exc:
+            reply = ("limit", exc.message)
         except DocumentError as exc:
             reply = ("document", exc.message)
         except MemoryError:
@@ -181,19 +183,21 @@ class ReaderPool:
         if not reader.conn.poll(self.time_limit_s + KILL_GRACE_S):
             reader.kill()
             log.warning("a reader ran past %.0f s and was killed", self.time_limit_s)
-            raise DocumentError(too_slow(self.time_limit_s))
+            raise ReadingLimit(too_slow(self.time_limit_s))
         try:
             status, value = reader.conn.recv()
         except (EOFError, OSError):
             code = reader.process.exitcode if not reader.process.is_alive() else None
             reader.kill()
             log.warning("a reader stopped while reading a document (exit code %s)", code)
-            raise DocumentError(READER_STOPPED) from None
+            raise ReadingLimit(READER_STOPPED) from None
         if status == "memory":
             reader.kill()
-            raise DocumentError(too_much_memory((self.memory_mb or 0) * 1024 * 1024))
+            raise ReadingLimit(too_much_memory((self.memory_mb or 0) * 1024 * 1024))
         if reader.documents >= self.max_documents:
             reader.stop()  # a fresh one takes its place
+        if status == "limit":
+            raise ReadingLimit(value)
         if status == "document":
             raise DocumentError(value)
         if status == "error":

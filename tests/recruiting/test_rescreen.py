@@ -7,14 +7,17 @@ deleting either screening keeps what the other still uses.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from app.analysis import reading_version
+from app.analysis.errors import DocumentError, ReadingLimit
 from app.db import get_engine
 from app.engine import batches, housekeeping, processing, readings
+from app.engine.kinds import ItemWork, resume
 from app.errors import InvalidInput, NotFound
 from app.models import Batch, Document, DocumentReading, utcnow
 from app.recruiting import rescreen, uploads
@@ -52,7 +55,8 @@ def test_a_rescreen_shares_the_files_reuses_the_readings_and_scores_as_a_first_s
         stack, monkeypatch):
     user = make_user()
     first = _screen(stack, user, **NURSE_OPENING)
-    assert count_rows(DocumentReading) == 3  # the three files that could be read
+    # What was read from each file; for the locked PDF, why it could not be read
+    assert count_rows(DocumentReading) == 4
 
     opened = []
     real_load = processing._load_document
@@ -62,8 +66,9 @@ def test_a_rescreen_shares_the_files_reuses_the_readings_and_scores_as_a_first_s
     assert (again.title, again.total, again.owner_id) == ("Backend Developer", 4, user.id)
     with stack.worker(threads=2):
         again = wait_finished(again.id, timeout=120)
-    # Only the file that could not be read was opened again (and failed again)
-    assert [a[0] for a in opened] == [_by_name(first.id)["locked.pdf"].document_id]
+    # No file was opened again; the locked one failed again with its reason
+    assert opened == []
+    assert _by_name(again.id)["locked.pdf"].error == _by_name(first.id)["locked.pdf"].error
     old, new = _by_name(first.id), _by_name(again.id)
     assert {n: i.document_id for n, i in new.items()} == {
         n: i.document_id for n, i in old.items()}
@@ -113,7 +118,7 @@ def test_deleting_either_screening_keeps_the_files_the_other_uses(stack):
         wait_finished(again.id, timeout=120)
     batches.delete(admin, first.id)
     assert count_rows(Document) == 4 + 2  # the four files and the re-screen's two reports
-    assert count_rows(DocumentReading) == 3
+    assert count_rows(DocumentReading) == 4
     # The last screening that uses them goes: the files and their readings go too
     with get_engine().begin() as conn:
         conn.execute(update(Batch.__table__).values(expires_at=utcnow() - timedelta(days=1)))
@@ -137,3 +142,23 @@ def test_only_a_readable_kept_resume_screening_can_be_screened_again(stack):
     with pytest.raises(InvalidInput, match="no longer kept"):
         rescreen.rescreen(owner, first.id, params=DEV_OPENING)
     assert count_rows(Batch) == 2  # nothing was created
+
+
+@pytest.mark.parametrize("error, kept", [
+    (DocumentError("This file is damaged."), [{"error": "This file is damaged."}]),
+    # Over a time or memory limit: the machine's state, not the file's; read again next time
+    (ReadingLimit("This file took longer than 20 seconds to read."), []),
+])
+def test_only_a_verdict_on_the_file_itself_is_kept(monkeypatch, error, kept):
+    saved = []
+
+    def analyze(*_):
+        raise error
+
+    monkeypatch.setattr(resume.readers, "analyze", analyze)
+    work = ItemWork(item_id=1, batch_id=uuid.uuid4(), seq=0, name="cv.pdf", attempt=1,
+                    params=NURSE_OPENING, load_document=lambda: b"%PDF-1.4",
+                    checkpoint=lambda: None, save_reading=lambda v, d: saved.append(d))
+    with pytest.raises(type(error)):
+        resume.handle(work)
+    assert saved == kept

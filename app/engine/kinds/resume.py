@@ -19,6 +19,7 @@ from app.analysis import (
     identity,
     reading_version,
 )
+from app.analysis.errors import DocumentError, ReadingLimit
 from app.engine import readers
 from app.engine.kinds import FinishedItem, ItemResult, ItemWork, Kind, ReportFile, register
 from app.models import utcnow
@@ -40,7 +41,14 @@ def handle(work: ItemWork) -> ItemResult:
     if kept is not None:  # screened before (a re-screen): only the scoring runs
         return _from_kept(work, opening, version, *kept)
     data = work.load_document()
-    reading = readers.analyze(data, work.name, opening)  # in a reader process
+    try:
+        reading = readers.analyze(data, work.name, opening)  # in a reader process
+    except ReadingLimit:
+        raise  # a matter of limits and load, not of the file: read it again next time
+    except DocumentError as exc:
+        # The same bytes fail the same way: a re-screen fails it at once, with this reason.
+        work.save_reading(version, {"error": exc.message})
+        raise
     analysis = reading.analysis
     work.save_reading(version, {
         "text": reading.text, "type": analysis.type, "read_by": analysis.read_by,
@@ -50,6 +58,8 @@ def handle(work: ItemWork) -> ItemResult:
 
 def _from_kept(work: ItemWork, opening: Opening, version: str, kept: dict[str, Any],
                read_at: datetime) -> ItemResult:
+    if "error" in kept:
+        raise DocumentError(kept["error"])
     text = kept["text"]
     if utcnow() - read_at < PROFILE_FRESH_FOR:
         profile = Profile.from_dict(kept["profile"])
