@@ -103,6 +103,12 @@ def set_engine(engine: Engine | None) -> None:
         _engine = engine
 
 
+def reading_connection():
+    """A pooled connection for one read statement, in autocommit: no BEGIN before it and
+    no ROLLBACK after it (two round trips of three, on a worker's per-item reads)."""
+    return get_engine().connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
 class DedicatedConnection:
     """One autocommit psycopg connection of this process for the group statement (one
     flusher thread runs one group at a time, so it needs no pool).

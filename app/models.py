@@ -134,6 +134,21 @@ class Document(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class SavedOpening(SQLModel, table=True):
+    """An opening a recruiter saved to start screenings from (app.recruiting.openings)."""
+
+    __tablename__ = "saved_opening"
+    __table_args__ = (Index("ix_saved_opening_owner_title", "owner_id", "title"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    title: str = Field(max_length=200)
+    # The opening as the resume kind keeps it: title, description, skills, minimum years.
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class DocumentReading(SQLModel, table=True):
     """What a kind read from a document, kept so that screening it again skips the reading.
 

@@ -22,7 +22,7 @@ from typing import Any
 from dramatiq.middleware import Interrupt, TimeLimitExceeded
 from sqlalchemy import select
 
-from app.db import DedicatedConnection, get_engine
+from app.db import DedicatedConnection, get_engine, reading_connection
 from app.engine import counters, dispatch, events, hotpath, readings, transitions
 from app.engine.counters import Persisted
 from app.engine.hotpath import ClaimResult
@@ -283,7 +283,7 @@ def _load_document(document_id: int | None, batch_id: uuid.UUID) -> bytes:
     running since the claim (cancelled) raises Cancelled, as a checkpoint would."""
     if document_id is None:
         raise TransientError("This item has no file attached.")
-    with get_engine().connect() as conn:
+    with reading_connection() as conn:
         status = select(batch_t.c.status).where(batch_t.c.id == batch_id).scalar_subquery()
         row = conn.execute(
             select(document_t.c.content, status.label("status"))

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app.db import get_engine
+from app.db import get_engine, reading_connection
 from app.engine import transitions
 from app.engine.outcome import Cancelled
 from app.models import Batch, DocumentReading, utcnow
@@ -37,7 +37,7 @@ def load(document_id: int | None, batch_id: uuid.UUID, version: str) -> Kept | N
     batch that stopped running since the claim raises Cancelled, as load_document does."""
     if document_id is None:
         return None
-    with get_engine().connect() as conn:
+    with reading_connection() as conn:
         status = select(batch_t.c.status).where(batch_t.c.id == batch_id).scalar_subquery()
         row = conn.execute(
             select(status.label("status"), reading_t.c.version, reading_t.c.data,

@@ -177,7 +177,10 @@ class NewScreeningForm:
                     placeholder="Paste the job description. Skills it names are suggested"
                                 " below.",
                     on_change=lambda: self.show_suggestions()).props(
-                    "outlined autogrow debounce=400").classes("w-full").mark("description")
+                    # A few lines high from the start: a filled-in description (a
+                    # re-screen) showed one clipped line until it was typed in.
+                    "outlined autogrow debounce=400 input-style='min-height: 5.5em'").classes(
+                    "w-full").mark("description")
                 self.suggestion_box = ui.column().classes("w-full gap-1").mark("suggestions")
                 self.must = ui.input_chips(
                     "Must-have skills", new_value_mode="add-unique", clearable=True,

@@ -25,7 +25,7 @@ def upgrade() -> None:
     op.create_table(
         'document_reading',
         sa.Column('document_id', sa.BigInteger(), nullable=False),
-        sa.Column('version', sa.String(length=64), nullable=False),
+        sa.Column('version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column('data', sa.JSON(), nullable=False),
         sa.Column('read_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(['document_id'], ['document.id'], ondelete='CASCADE'),
