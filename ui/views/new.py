@@ -20,6 +20,7 @@ from app.models import Batch
 from app.recruiting import parking, uploads
 from app.settings import Settings, get_settings
 from ui import auth, theme, words
+from ui.views.saved_openings import SavedOpeningsBar
 
 log = logging.getLogger("shortlist.ui.new")
 
@@ -169,6 +170,7 @@ class NewScreeningForm:
             ui.label("New screening").classes("text-h5")
             with ui.card().classes("w-full gap-3 sl-card"):
                 ui.label("The opening").classes("text-h6")
+                SavedOpeningsBar(self).build()
                 self.title = ui.input(
                     "Job title", placeholder="For example: Registered Nurse, ICU").props(
                     "outlined maxlength=200 counter").classes("w-full").mark("title")
