@@ -218,6 +218,10 @@ class Settings(BaseSettings):
     retention_failed_days: int = Field(
         30, ge=1, description="Keep failed and timed-out batches."
     )
+    retention_max_days: int = Field(
+        90, ge=1, description="The longest a recruiter may keep a finished screening, from"
+        " the day they ask (app.recruiting.retention)."
+    )
     sweep_interval_s: int = Field(15, ge=1, description="Lease sweep interval.")
     top_up_interval_s: int = Field(10, ge=1, description="Dispatch top-up interval.")
     timeout_interval_s: int = Field(60, ge=1, description="Batch timeout check interval.")

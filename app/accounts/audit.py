@@ -32,7 +32,7 @@ audit_t, user_t = AuditEvent.__table__, User.__table__
 MAX_LIMIT = 200
 # What the log's filter offers; a filter may name any other action too.
 ACTIONS = ("submit", "cancel", "retry", "move", "delete", "bulk_cancel", "bulk_retry",
-           "bulk_move", "bulk_delete", "retry_failure_group", "pause_lane", "resume_lane",
+           "bulk_move", "bulk_delete", "keep", "retry_failure_group", "pause_lane", "resume_lane",
            "create_user", "deactivate_user", "activate_user", "change_role", "change_plan",
            "reset_password", "revoke_token")
 _ACTION = re.compile(r"^[a-z_]{1,64}$")
@@ -43,11 +43,18 @@ def record_admin_action(session: Session, user: User, action: str,
                         batch_id: uuid.UUID | None = None, **details: Any) -> None:
     """Every action of an admin is recorded, in the same transaction as the action."""
     if is_admin(user):
-        bulk = _part_of.get()
-        if bulk is not None:
-            details.setdefault("bulk", bulk)
-        session.add(AuditEvent(actor_id=user.id, action=action, batch_id=batch_id,
-                               details={"by": user.email, **details}))
+        record_action(session, user, action, batch_id, **details)
+
+
+def record_action(session: Session, user: User, action: str,
+                  batch_id: uuid.UUID | None = None, **details: Any) -> None:
+    """An action recorded whoever took it (deleting personal data, keeping it longer):
+    that it happened, never the content."""
+    bulk = _part_of.get()
+    if bulk is not None:
+        details.setdefault("bulk", bulk)
+    session.add(AuditEvent(actor_id=user.id, action=action, batch_id=batch_id,
+                           details={"by": user.email, **details}))
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.accounts.audit import record_admin_action
+from app.accounts.audit import record_action, record_admin_action
 from app.accounts.permissions import check_act, check_active, check_admin_action, check_read, is_admin
 from app.db import get_engine
 from app.engine import counters, events, lanes, transitions
@@ -369,14 +369,14 @@ def active_batch_ids(lane: str | None = None) -> list[uuid.UUID]:
 
 
 def delete(user: User, batch_id: uuid.UUID | str) -> None:
-    """An admin deletes a finished batch with its items, their documents and its reports.
+    """Its owner or an admin deletes a finished batch with its items, the documents no
+    other batch uses and its reports (resumes are personal data: nothing stays behind).
 
     An active batch is refused: workers may hold its items. Everything goes in one
     transaction with the audit row (the row keeps the batch's id, title and owner); items
     first, then the batch row, the lock order of a finishing worker. The status is checked
     again by the final guarded delete, so a batch retried meanwhile is left alone.
     """
-    check_admin_action(user, "delete a screening")
     batch = check_act(user, _load(parse_batch_id(batch_id)))
     if batch.status not in BATCH_FINISHED:
         raise Conflict("This screening is still running. Cancel it first, and delete it"
@@ -398,6 +398,6 @@ def delete(user: User, batch_id: uuid.UUID | str) -> None:
         if gone != 1:  # raising rolls the whole transaction back
             raise Conflict("This screening was started again meanwhile; it was not deleted.")
         with Session(bind=conn) as session:
-            record_admin_action(session, user, "delete", batch.id, title=batch.title,
-                                owner_id=batch.owner_id, items=items, status=batch.status)
+            record_action(session, user, "delete", batch.id, title=batch.title,
+                          owner_id=batch.owner_id, items=items, status=batch.status)
             session.commit()

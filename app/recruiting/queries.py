@@ -300,6 +300,8 @@ def readable_item(conn: Connection, user: User, item_id: int | str) -> tuple[Any
         item_id = int(item_id)
     except (TypeError, ValueError):
         raise NotFound(RESUME_NOT_FOUND) from None
+    if not 1 <= item_id < 2**63:  # no such id (and the database refuses larger ones)
+        raise NotFound(RESUME_NOT_FOUND)
     row = conn.execute(select(item_t).where(item_t.c.id == item_id)).mappings().first()
     if row is None:
         raise NotFound(RESUME_NOT_FOUND)

@@ -165,6 +165,7 @@ def test_openapi_documents_every_route(api):
         "/batches/{batch_id}/report.csv", "/batches/{batch_id}/report.xlsx",
         "/batches/{batch_id}/cancel", "/batches/{batch_id}/retry",
         "/batches/{batch_id}/move", "/batches/{batch_id}/events", "/tokens",
+        "/batches/{batch_id}/keep",
         "/tokens/{token_id}", "/lanes", "/workers", "/items/{item_id}/document",
         "/openings", "/openings/{opening_id}"}
     body = spec["paths"]["/batches"]["post"]["requestBody"]["content"]

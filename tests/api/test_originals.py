@@ -51,3 +51,9 @@ def test_an_item_document_is_the_exact_upload_for_its_owner_and_admins(api):
     assert error_of(api.get("/items/999999999/document", owner)) == (404, "not_found")
     assert error_of(api.get("/items/x/document", owner)) == (422, "validation_error")
     assert api.get(f"/items/{ids['nurse.pdf']}/document").status_code == 401
+
+
+def test_an_id_beyond_any_stored_one_is_not_found(api):
+    owner = api.user()
+    for item_id in (2**63, 22079143689855125766012928, 0, -1):
+        assert error_of(api.get(f"/items/{item_id}/document", owner)) == (404, "not_found")

@@ -63,3 +63,26 @@ def test_from_batch_or_items_never_both_nor_neither(api):
     for body, expected in cases:
         assert error_of(api.post("/batches", owner, json=body)) == expected, body
     assert count_rows(Batch) == 1
+
+
+def test_keep_longer_and_delete_now_through_the_api(api):
+    owner, other = api.user(), api.user()
+    batch = batches.submit(owner, kind="resume", params=NURSE,
+                           items=[NewItem("a.txt", factories.NURSE.encode())])
+    with api.stack.worker(threads=2):
+        wait_finished(batch.id, timeout=120)
+    path = f"/batches/{batch.id}"
+    assert api.get(path, owner).json()["kept_until"] is not None
+    kept = api.post(f"{path}/keep", owner, json={"days": 30})
+    assert kept.status_code == 200
+    assert kept.json()["kept_until"] > api.get(path, owner).json()["finished_at"]
+    # Past the schema's bound, then past the deployment's RETENTION_MAX_DAYS (90)
+    assert error_of(api.post(f"{path}/keep", owner, json={"days": 9999})) == (
+        422, "validation_error")
+    assert error_of(api.post(f"{path}/keep", owner, json={"days": 91})) == (
+        422, "invalid_input")
+    assert error_of(api.post(f"{path}/keep", other, json={"days": 30})) == (404, "not_found")
+    assert error_of(api.delete(path, other)) == (404, "not_found")
+    assert api.delete(path, owner).status_code == 204
+    assert error_of(api.get(path, owner)) == (404, "not_found")
+    assert count_rows(Batch) == 0

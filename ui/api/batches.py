@@ -15,6 +15,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
@@ -24,7 +25,7 @@ from app.engine import batches
 from app.engine.kinds import get_kind
 from app.errors import NotFound
 from app.models import BATCH_FINISHED, Batch, BatchStatus, ItemStatus, Lane, User, utcnow
-from app.recruiting import originals, queries, rescreen
+from app.recruiting import originals, queries, rescreen, retention
 from ui.api.auth import Caller, CallerDep, UserDep
 from ui.api.config import setting
 from ui.api.errors import MalformedRequest, RateLimited, ReportNotReady
@@ -71,7 +72,7 @@ REPORT_TYPES = {
         " idempotent replays count too."
     ),
     responses={200: {"model": SubmittedBatch, "description": "An idempotent replay."},
-               **errors_doc(400, 401, 403, 413, 415, 422, 429)},
+               **errors_doc(400, 401, 403, 404, 413, 415, 422, 429)},
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/SubmitJson"}},
         "multipart/form-data": {"schema": {"$ref": "#/components/schemas/SubmitForm"}},
@@ -282,6 +283,30 @@ def retry_batch(batch_id: uuid.UUID, user: UserDep, body: RetryIn | None = None)
     count = batches.retry(user, batch_id,
                           include_cancelled=bool(body and body.include_cancelled))
     return RetryOut(retried=count, batch=BatchOut.of(batches.get_batch(user, batch_id)))
+
+
+class KeepIn(BaseModel):
+    days: int = Field(ge=1, le=3650, description="From today; at most RETENTION_MAX_DAYS.")
+
+
+@router.post("/batches/{batch_id}/keep", response_model=BatchOut,
+             summary="Keep a finished batch longer",
+             description="Its resumes and results are deleted at `kept_until`: this sets it"
+                         " to `days` days from now (at most the deployment's"
+                         " RETENTION_MAX_DAYS). The owner or an admin.",
+             responses=errors_doc(400, 401, 403, 404, 409, 422))
+def keep_batch(batch_id: uuid.UUID, body: KeepIn, user: UserDep) -> BatchOut:
+    return BatchOut.of(retention.keep(user, batch_id, body.days))
+
+
+@router.delete("/batches/{batch_id}", status_code=204, summary="Delete a finished batch now",
+               description="With its items, results, reports and the files no other batch"
+                           " uses (resumes are personal data). The owner or an admin; a"
+                           " running batch must be cancelled first (409).",
+               responses=errors_doc(401, 403, 404, 409, 422))
+def delete_batch(batch_id: uuid.UUID, user: UserDep) -> Response:
+    batches.delete(user, batch_id)
+    return Response(status_code=204)
 
 
 @router.post("/batches/{batch_id}/move", response_model=BatchOut,

@@ -169,6 +169,9 @@ class BatchOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     cancelled_at: datetime | None
+    kept_until: datetime | None = Field(
+        description="When the finished batch and its resumes are deleted (null while it"
+                    " runs). `POST .../keep` keeps it longer, `DELETE` deletes it now.")
     links: BatchLinks
 
     @classmethod
@@ -182,6 +185,7 @@ class BatchOut(BaseModel):
             error=batch.error, params=batch.params or {}, summary=batch.summary,
             created_at=batch.created_at, started_at=batch.started_at,
             finished_at=batch.finished_at, cancelled_at=batch.cancelled_at,
+            kept_until=batch.expires_at,
             links=BatchLinks(
                 self=base, items=f"{base}/items", events=f"{base}/events",
                 report_csv=f"{base}/report.csv" if batch.report_csv_id else None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Path, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from app.models import SavedOpening
 from app.recruiting import openings
@@ -16,6 +16,12 @@ from ui.api.openapi import errors_doc
 
 router = APIRouter(tags=["openings"])
 OpeningId = Path(ge=1, le=2**31 - 1)
+
+
+class SavedOpeningIn(OpeningIn):
+    """An opening to save. Strict: a JSON `false` is not a number of years."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class SavedOpeningOut(BaseModel):
@@ -44,8 +50,8 @@ def list_openings(user: UserDep) -> SavedOpeningList:
 
 
 @router.post("/openings", status_code=201, response_model=SavedOpeningOut,
-             summary="Save an opening", responses=errors_doc(400, 401, 403, 422))
-def save_opening(user: UserDep, body: OpeningIn) -> SavedOpeningOut:
+             summary="Save an opening", responses=errors_doc(400, 401, 403, 413, 422))
+def save_opening(user: UserDep, body: SavedOpeningIn) -> SavedOpeningOut:
     return SavedOpeningOut.of(openings.save_opening(user, body.model_dump()))
 
 
@@ -58,8 +64,8 @@ def get_opening(user: UserDep, opening_id: int = OpeningId) -> SavedOpeningOut:
 @router.put("/openings/{opening_id}", response_model=SavedOpeningOut,
             summary="Change a saved opening",
             description="Screenings already started from it keep the opening they used.",
-            responses=errors_doc(400, 401, 403, 404, 422))
-def update_opening(user: UserDep, body: OpeningIn,
+            responses=errors_doc(400, 401, 403, 404, 413, 422))
+def update_opening(user: UserDep, body: SavedOpeningIn,
                    opening_id: int = OpeningId) -> SavedOpeningOut:
     return SavedOpeningOut.of(openings.update_opening(user, opening_id, body.model_dump()))
 
