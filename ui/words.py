@@ -99,6 +99,15 @@ def when_text(moment: datetime | None, now: datetime | None = None) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
+def date_text(moment: datetime | None) -> str:
+    """'14 Dec 2026' (UTC)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return f"{moment.day} {moment:%b %Y}"
+
+
 def years_text(years: float | None) -> str:
     if years is None:
         return "Not found"

@@ -20,6 +20,7 @@ from ui import auth, live, theme, words
 from ui.components import BatchProgress, act, chips
 from ui.live import Follower, Snapshot
 from ui.views.detail import render_detail
+from ui.views.retention import RetentionLine
 
 log = logging.getLogger("shortlist.ui.batch")
 
@@ -154,6 +155,8 @@ class BatchView:
                 self.report_hint = ui.label(
                     "The report can be downloaded when the screening ends.").classes(
                     "text-caption sl-muted")
+                self.retention = RetentionLine(self.user, batch)
+                self.retention.build()
             self.opening_section()
             with ui.card().classes("w-full gap-2 sl-card"):
                 with ui.row().classes("w-full items-baseline justify-between"):
@@ -267,6 +270,7 @@ class BatchView:
                 "The report is being prepared." if state.finished else
                 "The report can be downloaded when the screening ends.")
         self.cancel_button.set_visibility(state.status in ("queued", "running"))
+        self.retention.show(state)
         self.rescreen_link.set_visibility(
             state.finished and self.batch.kind == "resume" and can_submit(self.user))
         self.retry_button.set_visibility(state.failed > 0 and state.status != "cancelling")
