@@ -86,3 +86,36 @@ def test_keep_longer_and_delete_now_through_the_api(api):
     assert api.delete(path, owner).status_code == 204
     assert error_of(api.get(path, owner)) == (404, "not_found")
     assert count_rows(Batch) == 0
+
+
+def test_resumes_are_added_as_json_or_files_within_the_limits(api):
+    owner, other = api.user(plan="basic"), api.user()
+    batch = batches.submit(owner, kind="resume", params=NURSE,
+                           items=[NewItem("a.txt", factories.SALES.encode())])
+    path = f"/batches/{batch.id}/items"
+    with api.stack.worker(threads=2):
+        wait_finished(batch.id, timeout=120)
+        as_json = api.post(path, owner, json={"items": [
+            {"name": "nurse.txt", "text": factories.NURSE}]})
+        assert as_json.status_code == 201, as_json.text
+        assert (as_json.json()["id"], as_json.json()["total"]) == (str(batch.id), 2)
+        archive = factories.make_zip({"dev.pdf": factories.make_pdf(factories.SOFTWARE_SENIOR),
+                                      "nested.zip": factories.make_zip({"a.txt": b"x"})})
+        as_files = api.post(path, owner, files=[("files", ("more.zip", archive))])
+        assert as_files.status_code == 201, as_files.text
+        assert as_files.json()["total"] == 3, as_files.json()
+        assert [r["name"] for r in as_files.json()["rejected"]] == ["nested.zip"]
+        done = wait_finished(batch.id, timeout=120)
+    assert (done.status, done.n_done) == ("done", 3)
+    assert sorted(i.name for i in items(batch.id)) == ["a.txt", "dev.pdf", "nurse.txt"]
+
+    assert error_of(api.post(path, other, json={"items": [{"name": "x.txt", "text": "x"}]})) \
+        == (404, "not_found")
+    assert error_of(api.post(path, owner, json={"items": []})) == (422, "validation_error")
+    assert error_of(api.post(path, owner, json={"items": [{"name": "x.txt", "text": "x"}],
+                                                "opening": NURSE})) == (422, "validation_error")
+    assert error_of(api.post(path, owner, content=b"x", headers={
+        "Content-Type": "text/plain"})) == (415, "unsupported_media_type")
+    assert error_of(api.post(path, owner, files=[("title", (None, "x"))])) == (
+        422, "invalid_input")
+    assert count_rows(Batch) == 1 and len(items(batch.id)) == 3

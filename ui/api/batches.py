@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.accounts import ratelimit
 from app.admin import batch_search
-from app.engine import batches
+from app.engine import additions, batches
 from app.engine.kinds import get_kind
 from app.errors import NotFound
 from app.models import BATCH_FINISHED, Batch, BatchStatus, ItemStatus, Lane, User, utcnow
@@ -42,7 +42,7 @@ from ui.api.models import (
     SubmittedBatch,
 )
 from ui.api.openapi import errors_doc
-from ui.api.submit import Submission, read_submission
+from ui.api.submit import Submission, read_added_items, read_submission
 from ui.downloads import file_response, original_response
 
 router = APIRouter(tags=["batches"])
@@ -287,6 +287,30 @@ def retry_batch(batch_id: uuid.UUID, user: UserDep, body: RetryIn | None = None)
 
 class KeepIn(BaseModel):
     days: int = Field(ge=1, le=3650, description="From today; at most RETENTION_MAX_DAYS.")
+
+
+@router.post(
+    "/batches/{batch_id}/items", status_code=201, response_model=SubmittedBatch,
+    summary="Add resumes to a batch",
+    description="Running or finished: the new resumes are screened against the batch's"
+                " opening and ranked with the rest (a finished batch runs again, and its"
+                " reports are rebuilt when it ends). As JSON (`items`, as in a submission)"
+                " or multipart (`files`: PDF, DOCX, text or ZIP), with a submission's"
+                " limits; the plan's quota counts the batch's resumes, old and new. A"
+                " cancelled batch is refused (409). The owner or an admin.",
+    responses=errors_doc(400, 401, 403, 404, 409, 413, 415, 422),
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/AddItemsJson"}},
+        "multipart/form-data": {"schema": {"type": "object", "required": ["files"],
+                                           "properties": {"files": {
+                                               "type": "array", "minItems": 1, "items": {
+                                                   "type": "string", "format": "binary"}}}}},
+    }}},
+)
+async def add_items(batch_id: uuid.UUID, request: Request, caller: CallerDep) -> SubmittedBatch:
+    new_items, rejected = await read_added_items(request)
+    batch = await run_in_threadpool(additions.add_items, caller.user, batch_id, new_items)
+    return SubmittedBatch.submitted(batch, rejected, replayed=False)
 
 
 @router.post("/batches/{batch_id}/keep", response_model=BatchOut,

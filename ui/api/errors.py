@@ -10,6 +10,7 @@ before anything reads them.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -209,13 +210,17 @@ class CatchAllMiddleware:
             await error_response(500, "internal_error", GENERIC_500)(scope, receive, send)
 
 
+# A submission, and resumes added to a batch (/batches/{id}/items).
+_ADDS_RESUMES = re.compile(r"/batches(/[^/]+/items)?")
+
+
 def body_limit(scope: Scope) -> int:
     """Bytes a request may send: the upload limit for a submission's files, less elsewhere."""
     path = scope.get("path", "")
     root = scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root):]
-    if scope.get("method") == "POST" and path.rstrip("/") == "/batches":
+    if scope.get("method") == "POST" and _ADDS_RESUMES.fullmatch(path.rstrip("/")):
         content_type = _header(scope, b"content-type").lower()
         if content_type.startswith("multipart/"):
             return get_settings().max_upload_bytes + MULTIPART_OVERHEAD_BYTES

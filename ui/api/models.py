@@ -103,6 +103,14 @@ class SubmitJson(BaseModel):
         " only the scoring runs. Give either `items` or `from_batch`.")
 
 
+class AddItemsJson(BaseModel):
+    """Resumes added to a batch, as text (`POST /batches/{id}/items`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[TextItemIn] = Field(min_length=1)
+
+
 # The multipart form (documented only: it is parsed by hand, files are streamed).
 SUBMIT_FORM_SCHEMA: dict[str, Any] = {
     "title": "SubmitForm",

@@ -7,7 +7,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from ui.api.models import SUBMIT_FORM_SCHEMA, ErrorBody, ProgressEvent, SubmitJson
+from ui.api.models import (
+    SUBMIT_FORM_SCHEMA,
+    AddItemsJson,
+    ErrorBody,
+    ProgressEvent,
+    SubmitJson,
+)
 
 _DESCRIPTIONS = {
     400: "Malformed request (bad JSON, bad cursor, unreadable form).",
@@ -37,10 +43,11 @@ def install_openapi(api: FastAPI) -> None:
                              description=api.description, routes=api.routes,
                              servers=api.servers)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        body = SubmitJson.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, definition in body.pop("$defs", {}).items():
-            components.setdefault(name, definition)
-        components["SubmitJson"] = body
+        for model in (SubmitJson, AddItemsJson):
+            body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in body.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components[model.__name__] = body
         components["SubmitForm"] = SUBMIT_FORM_SCHEMA
         event = ProgressEvent.model_json_schema(ref_template="#/components/schemas/{model}",
                                                 mode="serialization")

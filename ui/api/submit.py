@@ -30,7 +30,7 @@ from app.errors import InvalidInput, TooLarge
 from app.recruiting import uploads
 from app.settings import get_settings
 from ui.api.errors import BodyTooLarge, MalformedRequest, UnsupportedMediaType, pydantic_error
-from ui.api.models import NoopParams, SubmitJson, TextItemIn
+from ui.api.models import AddItemsJson, NoopParams, SubmitJson, TextItemIn
 
 MAX_DEPTH = 32
 BAD_TEXT = "The request contains a NUL character or an unpaired surrogate; send plain UTF-8 text."
@@ -128,13 +128,17 @@ def _validate(data: Any) -> SubmitJson:
     if not isinstance(items, list) or len(items) <= ITEMS_PER_CALL:
         return SubmitJson.model_validate(data)
     spec = SubmitJson.model_validate({**data, "items": items[:1]})
+    return spec.model_copy(update={"items": _validated_items(items)})
+
+
+def _validated_items(items: list[Any]) -> list[TextItemIn]:
     valid: list[TextItemIn] = []
     for start in range(0, len(items), ITEMS_PER_CALL):
         try:
             valid.extend(_ITEMS.validate_python(items[start : start + ITEMS_PER_CALL]))
         except ValidationError as exc:
             raise pydantic_error(_ItemErrors(exc, start)) from None  # type: ignore[arg-type]
-    return spec.model_copy(update={"items": valid})
+    return valid
 
 
 # One big body at a time per process: parsing holds the GIL, so two at once are no faster,
@@ -216,10 +220,10 @@ def _text(form, name: str, limit: int = 100_000) -> str | None:
     return values[0] if values else None
 
 
-async def from_form(request: Request) -> Submission:
+async def _read_form(request: Request):
     settings = get_settings()
     try:
-        form = await request.form(max_files=settings.max_files_per_upload,
+        return await request.form(max_files=settings.max_files_per_upload,
                                   max_fields=MAX_FORM_FIELDS, max_part_size=1024 * 1024)
     except BodyTooLarge:
         raise
@@ -229,6 +233,10 @@ async def from_form(request: Request) -> Submission:
             raise TooLarge(f"This upload has more than {settings.max_files_per_upload} files."
                            " Please split it into several batches.") from None
         raise MalformedRequest(f"The form could not be read: {detail}") from None
+
+
+async def from_form(request: Request) -> Submission:
+    form = await _read_form(request)
     try:
         unknown = sorted(set(form.keys()) - {"kind", "title", "description", "must_have",
                                              "nice_to_have", "min_years", "lane", "params",
@@ -288,3 +296,40 @@ async def read_submission(request: Request) -> Submission:
     if content_type == "multipart/form-data":
         return await from_form(request)
     raise UnsupportedMediaType()
+
+
+
+async def read_added_items(request: Request) -> tuple[list[NewItem], list[Rejected]]:
+    """The resumes of `POST /batches/{id}/items`: JSON `items` or multipart `files`, read
+    and limited as a submission's."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        return await run_in_threadpool(_added_from_json, await request.body()), []
+    if content_type != "multipart/form-data":
+        raise UnsupportedMediaType()
+    form = await _read_form(request)
+    try:
+        unknown = sorted(set(form.keys()) - {"files", "file"})
+        if unknown:
+            raise InvalidInput(f"Unknown form field {unknown[0]!r}: send only files.")
+        uploaded = [*form.getlist("files"), *form.getlist("file")]
+        if not uploaded or any(not isinstance(f, UploadFile) for f in uploaded):
+            raise InvalidInput("No files were uploaded: send them as the `files` field.")
+        files = [(f.filename or f"file {i + 1}", await f.read()) for i, f in enumerate(uploaded)]
+    finally:
+        await form.close()
+    prepared = await _prepare(files)
+    return prepared.items, prepared.rejected
+
+
+def _added_from_json(body: bytes) -> list[NewItem]:
+    data = parse_json(body)
+    try:
+        if isinstance(data, dict) and isinstance(data.get("items"), list) and data["items"]:
+            AddItemsJson.model_validate({**data, "items": data["items"][:1]})  # the shape
+            items = _validated_items(data["items"])
+        else:
+            items = AddItemsJson.model_validate(data).items
+    except ValidationError as exc:
+        raise pydantic_error(exc) from None
+    return [NewItem(i.name, i.text.encode()) for i in items]
