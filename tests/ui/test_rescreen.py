@@ -11,7 +11,7 @@ from app.engine.batches import NewItem
 from app.recruiting import queries
 from tests.analysis import factories
 from tests.ui.conftest import PASSWORD, make_account
-from tests.ui.helpers import sign_in, wait_reported
+from tests.ui.helpers import sign_in, upload_of, wait_reported
 
 pytestmark = pytest.mark.anyio
 
@@ -64,3 +64,26 @@ async def test_another_users_screening_offers_a_plain_new_screening(user, web):
         await user.should_see(marker="upload")
         await user.should_not_see("Nurses")
         assert next(iter(user.find(marker="title").elements)).value == ""
+
+
+async def test_resumes_are_added_to_a_finished_screening_and_ranked_with_the_rest(user, web):
+    account = make_account()
+    batch = batches.submit(account, kind="resume", title="Nurses", params=NURSE,
+                           items=[NewItem("sales.txt", factories.SALES.encode())])
+    with web.worker():
+        wait_reported(batch.id)
+        await sign_in(user, account.email, PASSWORD)
+        await user.open(f"/screenings/{batch.id}")
+        await user.should_see("Shortlist (1)", retries=30)
+        user.find(marker="add-resumes").click()
+        await user.should_see("Add resumes to this screening")
+        element = next(iter(user.find(marker="add-upload").elements))
+        await element.handle_uploads([
+            upload_of("nurse.txt", factories.NURSE.encode()),
+            upload_of("nested.zip", factories.make_zip({"n.zip": factories.make_zip({})}))])
+        await user.should_see("1 resume added: they are being screened now.")
+        await user.should_see("n.zip: This is an ar", retries=5)  # an archive inside one
+        user.find("Close").click()
+        await user.should_see("Shortlist (2)", retries=150)  # live, no reload
+    shortlist = next(iter(user.find(marker="shortlist").elements)).rows
+    assert [r["file"] for r in shortlist] == ["nurse.txt", "sales.txt"]

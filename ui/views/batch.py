@@ -19,7 +19,8 @@ from app.recruiting import queries
 from ui import auth, live, theme, words
 from ui.components import BatchProgress, act, chips
 from ui.live import Follower, Snapshot
-from ui.views.detail import render_detail
+from ui.views.add_resumes import AddResumes
+from ui.views.detail import failed_card, open_detail
 from ui.views.retention import RetentionLine
 
 log = logging.getLogger("shortlist.ui.batch")
@@ -144,6 +145,10 @@ class BatchView:
                     self.retry_button = ui.button(
                         "Try failed files again", icon="refresh", on_click=self.retry).props(
                         "outline no-caps").mark("retry")
+                    self.add_button = ui.button(
+                        "Add resumes", icon="note_add",
+                        on_click=lambda: self.adder.open()).props("outline no-caps").mark(
+                        "add-resumes")
                     # A link (Quasar renders `href` as <a>): it opens in a new tab too.
                     self.rescreen_link = ui.button(
                         "Screen for another opening", icon="replay").props(
@@ -155,7 +160,7 @@ class BatchView:
                 self.report_hint = ui.label(
                     "The report can be downloaded when the screening ends.").classes(
                     "text-caption sl-muted")
-                self.retention = RetentionLine(self.user, batch)
+                self.retention = RetentionLine(self.user, batch, self.viewer)
                 self.retention.build()
             self.opening_section()
             with ui.card().classes("w-full gap-2 sl-card"):
@@ -171,6 +176,8 @@ class BatchView:
                 self.empty_hint = ui.label().classes("sl-muted")
             self.failed_box = ui.column().classes("w-full gap-2").mark("failed")
             self.cancel_dialog()
+            self.adder = AddResumes(batch, self.viewer)
+            self.adder.build()
             self.detail = ui.dialog().props("aria-label='Candidate details'")
         self.follower = Follower(live.hub, initial, self.changed)
         live.hub.subscribe_batch(self.batch_id, self.follower.offer)
@@ -271,6 +278,9 @@ class BatchView:
                 "The report can be downloaded when the screening ends.")
         self.cancel_button.set_visibility(state.status in ("queued", "running"))
         self.retention.show(state)
+        self.add_button.set_visibility(
+            self.batch.kind == "resume" and can_submit(self.user)
+            and state.status not in ("cancelling", "cancelled"))
         self.rescreen_link.set_visibility(
             state.finished and self.batch.kind == "resume" and can_submit(self.user))
         self.retry_button.set_visibility(state.failed > 0 and state.status != "cancelling")
@@ -356,22 +366,8 @@ class BatchView:
         self.failed_box.clear()
         if not failed.total:
             return
-        with self.failed_box, ui.card().classes("w-full gap-2 sl-card"):
-            ui.label(f"Could not be read ({failed.total})").classes("text-h6")
-            ui.label("These files were not screened. Fix them and add them to a new"
-                     " screening, or try them again if the problem was temporary.").classes(
-                "text-caption sl-muted sl-wrap")
-            with ui.list().props("separator").classes("w-full"):
-                for row in failed.rows:
-                    with ui.item():
-                        with ui.item_section().props("avatar"):
-                            ui.icon("error_outline", color="negative")
-                        with ui.item_section():
-                            ui.item_label(row.file).classes("text-weight-medium sl-wrap")
-                            ui.item_label(row.reason).props("caption").classes("sl-wrap")
-            if failed.total > len(failed.rows):
-                ui.label(f"and {failed.total - len(failed.rows)} more (all of them are in the"
-                         " report)").classes("sl-muted")
+        with self.failed_box:
+            failed_card(failed)
 
     # --- Details -------------------------------------------------------------------------
 
@@ -392,13 +388,7 @@ class BatchView:
         if str(item.batch_id) != self.batch_id:
             ui.notify("We could not find that resume.", type="warning")
             return
-        self.detail.clear()
-        with self.detail, ui.card().classes("w-full gap-2 q-pa-md").style(
-                "max-width: 44rem").mark("detail"):
-            render_detail(item)
-            with ui.row().classes("w-full justify-end"):
-                ui.button("Close", on_click=self.detail.close).props("flat no-caps")
-        self.detail.open()
+        open_detail(self.detail, item)
 
     # --- Actions -------------------------------------------------------------------------
 

@@ -111,3 +111,34 @@ def _skills(match: dict[str, Any]) -> None:
             with ui.column().classes("gap-1"):
                 ui.label(title).classes("text-subtitle2")
                 chips(values, color=color, icon=icon)
+
+
+def open_detail(dialog: ui.dialog, item) -> None:
+    """The candidate's details in the page's dialog."""
+    dialog.clear()
+    with dialog, ui.card().classes("w-full gap-2 q-pa-md").style(
+            "max-width: 44rem").mark("detail"):
+        render_detail(item)
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Close", on_click=dialog.close).props("flat no-caps")
+    dialog.open()
+
+
+def failed_card(failed) -> None:
+    """The files that could not be read, with why (`queries.failed_items`' page)."""
+    with ui.card().classes("w-full gap-2 sl-card"):
+        ui.label(f"Could not be read ({failed.total})").classes("text-h6")
+        ui.label("These files were not screened. Fix them and add them again with “Add"
+                 " resumes”, or try them again if the problem was temporary.").classes(
+            "text-caption sl-muted sl-wrap")
+        with ui.list().props("separator").classes("w-full"):
+            for row in failed.rows:
+                with ui.item():
+                    with ui.item_section().props("avatar"):
+                        ui.icon("error_outline", color="negative")
+                    with ui.item_section():
+                        ui.item_label(row.file).classes("text-weight-medium sl-wrap")
+                        ui.item_label(row.reason).props("caption").classes("sl-wrap")
+        if failed.total > len(failed.rows):
+            ui.label(f"and {failed.total - len(failed.rows)} more (all of them are in the"
+                     " report)").classes("sl-muted")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from nicegui import run, ui
 
 from app.accounts.permissions import can_submit
@@ -11,14 +13,14 @@ from app.errors import ShortlistError
 from app.models import Batch, User
 from app.recruiting import retention
 from app.settings import get_settings
-from ui import auth
 from ui.live import Snapshot
 from ui.words import date_text
 
 
 class RetentionLine:
-    def __init__(self, user: User, batch: Batch) -> None:
-        self.user, self.batch = user, batch
+    def __init__(self, user: User, batch: Batch, viewer: Callable[[], User | None]) -> None:
+        # `viewer` reloads the page's user: live updates arrive outside any request.
+        self.user, self.batch, self.viewer = user, batch, viewer
         self.longest = get_settings().retention_max_days
         self._loaded_for: str | None = None
 
@@ -52,7 +54,7 @@ class RetentionLine:
         self.row.set_visibility(state.finished)
         if state.finished and self._loaded_for != state.status:
             self._loaded_for = state.status
-            user = auth.current_user()
+            user = self.viewer()
             if user is not None:
                 try:
                     self.batch = batches.get_batch(user, self.batch.id)
@@ -66,7 +68,7 @@ class RetentionLine:
                           if until else "Kept while it runs.")
 
     async def keep(self) -> None:
-        user = auth.current_user()
+        user = self.viewer()
         if user is None:
             return
         try:
@@ -79,7 +81,7 @@ class RetentionLine:
 
     async def delete(self) -> None:
         self.confirm.close()
-        user = auth.current_user()
+        user = self.viewer()
         if user is None:
             return
         try:
