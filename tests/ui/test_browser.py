@@ -335,6 +335,28 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
                                               ".wordprocessingml.document"), status
     by_text(driver, "Close", "button").click()
 
+    # The same resumes for another opening, nothing uploaded again (issue 23)
+    from selenium.webdriver.common.keys import Keys
+
+    screening_url = driver.current_url
+    time.sleep(0.5)  # the dialog's closing animation
+    click(lambda: by_text(driver, "Screen for another opening"), what="the re-screen link")
+    wait_for(lambda: "/new?from=" in driver.current_url, what="the re-screen form")
+    wait_for(lambda: by_text(driver, f"The {N_RESUMES + 1} resumes of"), what="its resumes")
+    title = driver.find_element(By.XPATH, "//label[contains(., 'Job title')]//input")
+    title.send_keys(Keys.CONTROL, "a")
+    title.send_keys("Staff Accountant")
+    shoot(driver, "rescreen-light")
+    by_text(driver, "Start screening", "button").click()
+    wait_for(lambda: "/screenings/" in driver.current_url
+             and driver.current_url != screening_url or None, what="the new screening")
+    wait_for(lambda: by_text(driver, f"Shortlist ({PEOPLE})"), timeout=120,
+             what="the re-screened shortlist")
+    assert by_text(driver, "Staff Accountant")
+    shoot(driver, "rescreened-light")
+    driver.get(screening_url)
+    wait_for(lambda: by_text(driver, f"Shortlist ({PEOPLE})"), what="the first screening")
+
     # The same pages, dark and at phone width
     set_look(driver, dark=True, phone=False)
     driver.refresh()
