@@ -9,7 +9,7 @@ from app.engine import batches
 from app.engine.batches import NewItem
 from app.models import Batch
 from tests.analysis import factories
-from tests.api.conftest import error_of
+from tests.api.conftest import error_of, set_setting
 from tests.engine.helpers import count_rows, items, wait_finished
 
 NURSE = {"title": "Registered Nurse", "description": "Patient care and BLS.",
@@ -119,3 +119,18 @@ def test_resumes_are_added_as_json_or_files_within_the_limits(api):
     assert error_of(api.post(path, owner, files=[("title", (None, "x"))])) == (
         422, "invalid_input")
     assert count_rows(Batch) == 1 and len(items(batch.id)) == 3
+
+
+def test_adding_resumes_counts_as_a_submission_for_the_rate_limit(api, monkeypatch,
+                                                                  one_rate_window):
+    set_setting(monkeypatch, "api_submit_rate_per_minute", 2)
+    owner = api.user()
+    created = api.post("/batches", owner, json={
+        "opening": NURSE, "items": [{"name": "a.txt", "text": "Jane Doe, nurse"}]})
+    assert created.status_code == 201
+    path = f"/batches/{created.json()['id']}/items"
+    added = api.post(path, owner, json={"items": [{"name": "b.txt", "text": "Bob, nurse"}]})
+    assert added.status_code == 201 and added.headers["ratelimit-remaining"] == "0"
+    refused = api.post(path, owner, json={"items": [{"name": "c.txt", "text": "Cy, nurse"}]})
+    assert error_of(refused) == (429, "rate_limited")
+    assert len(items(uuid.UUID(created.json()["id"]))) == 2

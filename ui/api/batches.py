@@ -93,15 +93,7 @@ async def submit_batch(
                                " characters (a UUID is a good choice).")
     # Every request counts, replays too: a replay is read and validated like any
     # submission, so it costs as much, and must not be a way around the limit.
-    limit = int(setting("api_submit_rate_per_minute"))
-    decision = await run_in_threadpool(ratelimit.hit, "submit", caller.token_hash, limit, 60)
-    if not decision.allowed:
-        raise RateLimited(
-            f"Too many submissions: at most {limit} a minute per token. Try again in"
-            f" {decision.retry_after_s} s.", retry_after_s=decision.retry_after_s)
-    if limit > 0:
-        response.headers["RateLimit-Limit"] = str(limit)
-        response.headers["RateLimit-Remaining"] = str(decision.remaining)
+    await _count_submission(caller, response)
     # Read before taking the key: requests with one key then wait only for each other's
     # lookup and insert, not for each other's parsing (a malformed replay is refused too).
     submission = await read_submission(request)
@@ -114,6 +106,20 @@ async def submit_batch(
         if earlier is not None:
             return _replay(response, earlier)
         return await _submit(request, response, caller, submission, key)
+
+
+async def _count_submission(caller: Caller, response: Response) -> None:
+    """One more submission (or resumes added) of the token this minute; 429 past the
+    limit, before the body is read."""
+    limit = int(setting("api_submit_rate_per_minute"))
+    decision = await run_in_threadpool(ratelimit.hit, "submit", caller.token_hash, limit, 60)
+    if not decision.allowed:
+        raise RateLimited(
+            f"Too many submissions: at most {limit} a minute per token. Try again in"
+            f" {decision.retry_after_s} s.", retry_after_s=decision.retry_after_s)
+    if limit > 0:
+        response.headers["RateLimit-Limit"] = str(limit)
+        response.headers["RateLimit-Remaining"] = str(decision.remaining)
 
 
 _keys_in_progress: set[tuple[int, str]] = set()
@@ -297,8 +303,9 @@ class KeepIn(BaseModel):
                 " reports are rebuilt when it ends). As JSON (`items`, as in a submission)"
                 " or multipart (`files`: PDF, DOCX, text or ZIP), with a submission's"
                 " limits; the plan's quota counts the batch's resumes, old and new. A"
-                " cancelled batch is refused (409). The owner or an admin.",
-    responses=errors_doc(400, 401, 403, 404, 409, 413, 415, 422),
+                " cancelled batch is refused (409). The owner or an admin. Counted against"
+                " the submissions' rate limit.",
+    responses=errors_doc(400, 401, 403, 404, 409, 413, 415, 422, 429),
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/AddItemsJson"}},
         "multipart/form-data": {"schema": {"type": "object", "required": ["files"],
@@ -307,7 +314,9 @@ class KeepIn(BaseModel):
                                                    "type": "string", "format": "binary"}}}}},
     }}},
 )
-async def add_items(batch_id: uuid.UUID, request: Request, caller: CallerDep) -> SubmittedBatch:
+async def add_items(batch_id: uuid.UUID, request: Request, response: Response,
+                    caller: CallerDep) -> SubmittedBatch:
+    await _count_submission(caller, response)  # as a submission: the same reading costs
     new_items, rejected = await read_added_items(request)
     batch = await run_in_threadpool(additions.add_items, caller.user, batch_id, new_items)
     return SubmittedBatch.submitted(batch, rejected, replayed=False)
