@@ -28,10 +28,12 @@ _CSS = """
 .sl-table tbody tr { cursor: pointer; }
 body.body--dark .sl-card { background: #1e2430; }
 body.body--dark .text-primary, body.body--dark a { color: #9db8ff !important; }
-/* Outlined buttons and chips take the primary colour from Quasar's own rules: too dark on
-   a dark card (2.2:1), so they get the dark mode's light blue too (7.9:1). */
-body.body--dark .q-btn--outline.text-primary, body.body--dark .q-btn--outline,
-body.body--dark .q-chip--outline { color: #9db8ff !important; }
+/* Outlined and flat buttons and outlined chips colour their text with Quasar's colour
+   variables (its !important rules sit in a cascade layer, which no plain rule outranks):
+   on a dark card the light theme's blue and red were 2.2:1 and 2.8:1, so these controls
+   get lighter ones in dark mode (7.9:1, 6.6:1). Filled buttons keep theirs. */
+body.body--dark .q-btn--outline, body.body--dark .q-btn--flat,
+body.body--dark .q-chip--outline { --q-primary: #9db8ff; --q-negative: #ff8a80; }
 .sl-grid-item { cursor: pointer; }
 .sl-action-link { color: #2754b5; font-weight: 500; text-decoration: none; padding: 6px 10px;
   border-radius: 4px; }

@@ -17,8 +17,7 @@ from app.models import Batch, User
 from app.recruiting import uploads
 from app.settings import get_settings
 from ui import words
-
-ACCEPT = ".pdf,.docx,.txt,.md,.rtf,.html,.htm,.zip"
+from ui.views.new import ACCEPT, DROP_ZONE
 
 
 class AddResumes:
@@ -33,11 +32,14 @@ class AddResumes:
             ui.label("Add resumes to this screening").classes("text-h6")
             ui.label("They are screened against the same opening and ranked with the rest."
                      " PDF, Word (.docx), text or ZIP files.").classes("sl-muted sl-wrap")
-            self.upload = ui.upload(
-                multiple=True, auto_upload=True, max_total_size=settings.max_upload_bytes,
-                max_files=settings.max_files_per_upload, on_multi_upload=self.receive,
-                label="Choose or drop files").props(f"accept='{ACCEPT}' flat bordered").classes(
-                "w-full").mark("add-upload")
+            with ui.element("div").classes("w-full sl-drop"):
+                self.upload = ui.upload(
+                    multiple=True, auto_upload=True, max_total_size=settings.max_upload_bytes,
+                    max_files=settings.max_files_per_upload, on_multi_upload=self.receive,
+                ).props(f"accept='{ACCEPT}' flat bordered").classes("w-full").mark(
+                    "add-upload")
+                # The New screening page's drop zone: the same look, a button too.
+                self.upload.add_slot("header", DROP_ZONE)
             self.outcome = ui.column().classes("w-full gap-1").mark("add-outcome")
             with ui.row().classes("w-full justify-end"):
                 ui.button("Close", on_click=self.dialog.close).props("flat no-caps")

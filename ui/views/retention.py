@@ -27,16 +27,18 @@ class RetentionLine:
     def build(self) -> None:
         with ui.row().classes("w-full items-center gap-x-3 gap-y-1").mark("retention") as row:
             self.row = row
-            ui.icon("schedule", size="xs").classes("sl-muted")
-            self.kept = ui.label().classes("text-caption sl-muted sl-wrap").mark("kept-until")
+            with ui.row().classes("items-start gap-2 no-wrap"):  # the icon stays with its line
+                ui.icon("schedule", size="xs").classes("sl-muted")
+                self.kept = ui.label().classes("text-caption sl-muted sl-wrap").mark(
+                    "kept-until")
             can_change = can_submit(self.user)
             self.keep_button = ui.button(
                 f"Keep for {self.longest} days", on_click=self.keep).props(
-                "flat dense no-caps").mark("keep-longer")
+                "flat dense no-caps size=sm").mark("keep-longer")
             self.delete_button = ui.button(
                 "Delete screening", icon="delete_outline",
                 on_click=lambda: self.confirm.open()).props(
-                "flat dense no-caps color=negative").mark("delete-screening")
+                "flat dense no-caps size=sm color=negative").mark("delete-screening")
             self.keep_button.set_visibility(can_change)
             self.delete_button.set_visibility(can_change)
         with ui.dialog() as self.confirm, ui.card().classes("gap-3 q-pa-lg"):
