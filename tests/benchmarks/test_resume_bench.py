@@ -65,8 +65,12 @@ def test_resume_bench_embedded(tmp_path):
     assert result["ratio"] == pytest.approx(result["fleet_per_s"] / result["analysis_alone_per_s"])
     # Embedded, the workers are threads of the bench: no worker process to measure.
     assert result["peak_worker_rss_mb"] is None
-    # The warm-up batch (2 files) and the measured one, every file analysed.
-    assert batches(f"sqlite:///{data / 'shortlist.db'}") == [("done", 2, 2, 0), ("done", 9, 9, 0)]
+    # The warm-up batch (2 files), the measured one and its re-screen, every file analysed.
+    assert batches(f"sqlite:///{data / 'shortlist.db'}") == [
+        ("done", 2, 2, 0), ("done", 9, 9, 0), ("done", 9, 9, 0)]
+    assert result["rescreen_seconds"] > 0
+    assert result["rescreen_speedup"] == pytest.approx(
+        result["fleet_seconds"] / result["rescreen_seconds"])
 
 
 def test_an_empty_folder_is_a_clear_error(tmp_path):
@@ -95,6 +99,7 @@ def test_resume_bench_with_real_worker_processes(pg_url, real_redis_url, tmp_pat
     assert (result["files"], result["mode"], result["processes"]) == (9, "redis", 2)
     assert result["failed"] == 0
     assert result["fleet_per_s"] > 0 and result["analysis_alone_per_s"] > 0
+    assert result["rescreen_seconds"] > 0 and result["rescreen_submit_seconds"] > 0
     # Each worker process reads in children of its own, counted with it.
     assert 0 < result["peak_reader_rss_mb"]
     assert result["peak_worker_with_readers_pss_mb"] > 0
@@ -102,4 +107,4 @@ def test_resume_bench_with_real_worker_processes(pg_url, real_redis_url, tmp_pat
     assert result["cpu_bench_s"] > 0
     assert result["cpu_machine_s"] >= result["cpu_readers_s"] + result["cpu_workers_s"]
     url = pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
-    assert batches(url) == [("done", 4, 4, 0), ("done", 9, 9, 0)]
+    assert batches(url) == [("done", 4, 4, 0), ("done", 9, 9, 0), ("done", 9, 9, 0)]
