@@ -22,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -147,6 +148,62 @@ class SavedOpening(SQLModel, table=True):
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Candidate(SQLModel, table=True):
+    """A person in a recruiter's pool: every screening's files of them, one entry
+    (app.engine.pool links them; app.recruiting.candidates reads them). Deleted when none
+    of their files is kept any more."""
+
+    __tablename__ = "candidate"
+    __table_args__ = (
+        Index("ix_candidate_owner_updated", "owner_id", "updated_at", "id"),
+        # The pool's search (ILIKE '%...%' on the name, contacts, skills and the start of
+        # the resume): a trigram index on PostgreSQL only, as for the admin's search.
+        Index("ix_candidate_search_trgm", "search_doc", postgresql_using="gin",
+              postgresql_ops={"search_doc": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True,
+                                                          autoincrement=True))
+    owner_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    years: float | None = None
+    skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # app.analysis.identity's Fingerprint of the latest file, to recognise the next one.
+    fingerprint: dict[str, Any] = Field(default_factory=dict,
+                                        sa_column=Column(JSON, nullable=False))
+    latest_item_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # Lower-cased name, contacts, skills, role titles and the start of the resume.
+    search_doc: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CandidateKey(SQLModel, table=True):
+    """How a candidate is found again: an email, a phone or a band of the text signature
+    (app.analysis.identity.lookup_keys), per owner."""
+
+    __tablename__ = "candidate_key"
+
+    owner_id: int = Field(primary_key=True)
+    key: str = Field(primary_key=True, max_length=64)
+    candidate_id: int = Field(sa_column=Column(
+        BigInteger, ForeignKey("candidate.id", ondelete="CASCADE"), primary_key=True))
+
+
+class CandidateItem(SQLModel, table=True):
+    """One of a candidate's files: an item of one of the owner's screenings."""
+
+    __tablename__ = "candidate_item"
+    __table_args__ = (Index("ix_candidate_item_candidate", "candidate_id"),)
+
+    item_id: int = Field(sa_column=Column(
+        BigInteger, ForeignKey("item.id", ondelete="CASCADE"), primary_key=True))
+    candidate_id: int = Field(sa_column=Column(
+        BigInteger, ForeignKey("candidate.id", ondelete="CASCADE"), nullable=False))
 
 
 class DocumentReading(SQLModel, table=True):

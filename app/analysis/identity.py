@@ -277,6 +277,15 @@ def _band_keys(signature: tuple[int, ...]) -> Iterable[int]:
         yield key
 
 
+def lookup_keys(fp: Fingerprint) -> list[str]:
+    """Strings under which a stored fingerprint is found again: its emails, its phones
+    and its signature's bands (the pairs `group` compares, kept in a database)."""
+    keys = [f"e:{e}"[:64] for e in fp.emails] + [f"p:{p}"[:64] for p in fp.phones]
+    if fp.signature:
+        keys.extend(f"b:{key:x}" for key in _band_keys(fp.signature))
+    return keys
+
+
 def _candidate_pairs(entries: Sequence[Entry[K]]) -> set[tuple[int, int]]:
     """Pairs that share an email, a phone or a band of their signature."""
     first: dict[object, int] = {}  # bucket -> its first member (most buckets have one)

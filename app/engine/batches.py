@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.accounts.audit import record_action, record_admin_action
 from app.accounts.permissions import check_act, check_active, check_admin_action, check_read, is_admin
 from app.db import get_engine
-from app.engine import counters, events, lanes, transitions
+from app.engine import counters, events, lanes, pool, transitions
 from app.engine.counters import Persisted
 from app.engine.dispatch import send_or_unqueue
 from app.engine.documents import delete_unused
@@ -334,6 +334,7 @@ def delete(user: User, batch_id: uuid.UUID | str) -> None:
         items = conn.execute(item_t.delete().where(item_t.c.batch_id == batch.id)).rowcount
         # Not the documents a re-screen's items still use.
         delete_unused(conn, documents)
+        pool.forget_unlinked(conn, [batch.owner_id])  # people none of whose files is left
         if reports:
             conn.execute(document_t.delete().where(document_t.c.id.in_(reports)))
         gone = conn.execute(batch_t.delete().where(batch_t.c.id == batch.id,

@@ -76,6 +76,8 @@ def finalize_batch(batch_id: uuid.UUID | str) -> bool:
         # One row per person: the reports list each person once (kinds.resume), and
         # the items say which kept file they are another copy of.
         duplicates.assign(conn, batch_id)
+        if kind.after_finalize is not None:
+            kind.after_finalize(conn, batch_id)
         stale = [d for d in old_reports if d is not None]
         if stale:
             conn.execute(delete(document_t).where(document_t.c.id.in_(stale)))

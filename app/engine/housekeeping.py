@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from app.db import get_engine
-from app.engine import counters, transitions
+from app.engine import counters, pool, transitions
 from app.engine.counters import Persisted
 from app.engine.documents import delete_unused
 from app.engine.processing import after_persist
@@ -114,7 +114,11 @@ def _purge_batch(batch_id, chunk: int, counts: dict[str, int]) -> None:
         if report_ids:
             counts["documents"] += conn.execute(
                 delete(document_t).where(document_t.c.id.in_(report_ids))).rowcount
+        owner_id = conn.execute(select(batch_t.c.owner_id).where(
+            batch_t.c.id == batch_id)).scalar()
         counts["batches"] += conn.execute(
             delete(batch_t).where(batch_t.c.id == batch_id,
                                   batch_t.c.status.in_([s.value for s in BATCH_FINISHED]))
         ).rowcount
+        if owner_id is not None:  # people none of whose files is left
+            pool.forget_unlinked(conn, [owner_id])

@@ -73,6 +73,9 @@ class Kind:
     operator_only: bool = False
     # Builds the batch's report files (CSV, XLSX, ...) from its finished items.
     build_reports: Callable[[dict[str, Any], list[FinishedItem]], list[ReportFile]] | None = None
+    # Runs in the finalizing transaction (a connection, the batch's id): the resume kind
+    # links the screening's people to the owner's pool (app.engine.pool).
+    after_finalize: Callable[[Any, uuid.UUID], Any] | None = None
 
 
 KINDS: dict[str, Kind] = {}

@@ -20,7 +20,7 @@ from app.analysis import (
     reading_version,
 )
 from app.analysis.errors import DocumentError, ReadingLimit
-from app.engine import readers
+from app.engine import pool, readers
 from app.engine.kinds import FinishedItem, ItemResult, ItemWork, Kind, ReportFile, register
 from app.models import utcnow
 
@@ -98,4 +98,5 @@ def build_reports(params: dict[str, Any], items: list[FinishedItem]) -> list[Rep
 
 
 register(Kind(name="resume", handle=handle, validate_params=validate_params,
-              needs_documents=True, build_reports=build_reports))
+              needs_documents=True, build_reports=build_reports,
+              after_finalize=pool.link_batch))

@@ -1,0 +1,153 @@
+"""The recruiter's pool of candidates, read: search and one candidate's details.
+
+Written by app.engine.pool when screenings finish. Each recruiter sees their own pool;
+admins may open any candidate by id (as they may any screening); to anyone else a
+candidate does not exist (NotFound, as for a missing one).
+Pages follow a keyset cursor on (updated_at, id), newest first, never an offset.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from app.accounts.permissions import check_active, is_admin
+from app.db import get_engine
+from app.errors import InvalidInput, NotFound
+from app.models import Batch, Candidate, CandidateItem, Item, User
+
+candidate_t, link_t = Candidate.__table__, CandidateItem.__table__
+item_t, batch_t = Item.__table__, Batch.__table__
+MAX_LIMIT, MAX_TERMS = 100, 8
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+NOT_FOUND = "We could not find that candidate."
+
+
+class InvalidCursor(InvalidInput):
+    """This page cursor is not valid. Use the next_cursor of the previous page as it is."""
+
+    code = "invalid_cursor"
+
+
+def _encode_cursor(updated_at: datetime, candidate_id: int) -> str:
+    raw = json.dumps({"u": updated_at.isoformat(), "i": candidate_id}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        if len(cursor) > 256:
+            raise ValueError("too long")
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(data["u"]), int(data["i"])
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidCursor() from None
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    years: float | None
+    skills: list[str]
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class CandidatePage:
+    rows: list[CandidateRow]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class CandidateFile:
+    item_id: int
+    name: str
+    batch_id: str
+    batch_title: str
+    score: float | None
+    band: str | None
+    screened_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CandidateDetail:
+    candidate: CandidateRow
+    files: list[CandidateFile]
+
+
+def _row(r: Any) -> CandidateRow:
+    updated = r.updated_at if r.updated_at.tzinfo else r.updated_at.replace(tzinfo=timezone.utc)
+    return CandidateRow(r.id, r.name, r.email, r.phone, r.years, list(r.skills or []), updated)
+
+
+def _terms(q: str | None) -> list[str]:
+    words = _CONTROL.sub(" ", q or "").casefold().split()
+    if len(words) > MAX_TERMS:
+        raise InvalidInput(f"Search with at most {MAX_TERMS} words.")
+    return [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words]
+
+
+def search(user: User, q: str | None = None, *, cursor: str | None = None,
+           limit: int = 25) -> CandidatePage:
+    """The user's candidates whose name, email, phone, skills, role titles or resume
+    opening hold every word of `q` (any case), newest first."""
+    check_active(user)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.")
+    conditions = [candidate_t.c.owner_id == user.id]
+    conditions += [candidate_t.c.search_doc.like(f"%{t}%", escape="\\") for t in _terms(q)]
+    if cursor:
+        after, after_id = _decode_cursor(cursor)
+        conditions.append(or_(candidate_t.c.updated_at < after,
+                              and_(candidate_t.c.updated_at == after,
+                                   candidate_t.c.id < after_id)))
+    with get_engine().connect() as conn:
+        rows = conn.execute(
+            select(candidate_t.c.id, candidate_t.c.name, candidate_t.c.email,
+                   candidate_t.c.phone, candidate_t.c.years, candidate_t.c.skills,
+                   candidate_t.c.updated_at)
+            .where(*conditions)
+            .order_by(candidate_t.c.updated_at.desc(), candidate_t.c.id.desc())
+            .limit(limit + 1)).all()
+    page = [_row(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    next_cursor = _encode_cursor(rows[limit - 1].updated_at, rows[limit - 1].id) \
+        if more else None
+    return CandidatePage(page, next_cursor)
+
+
+def detail(user: User, candidate_id: int | str) -> CandidateDetail:
+    """One candidate with every file of theirs still kept, newest screening first."""
+    check_active(user)
+    try:
+        candidate_id = int(candidate_id)
+    except (TypeError, ValueError):
+        raise NotFound(NOT_FOUND) from None
+    if not 1 <= candidate_id < 2**63:
+        raise NotFound(NOT_FOUND)
+    with get_engine().connect() as conn:
+        row = conn.execute(select(candidate_t).where(candidate_t.c.id == candidate_id)).first()
+        if row is None or not (row.owner_id == user.id or is_admin(user)):
+            raise NotFound(NOT_FOUND)
+        files = conn.execute(
+            select(item_t.c.id, item_t.c.name, item_t.c.score, item_t.c.result,
+                   item_t.c.finished_at, batch_t.c.id.label("batch_id"),
+                   batch_t.c.title)
+            .select_from(link_t.join(item_t, item_t.c.id == link_t.c.item_id)
+                         .join(batch_t, batch_t.c.id == item_t.c.batch_id))
+            .where(link_t.c.candidate_id == candidate_id)
+            .order_by(batch_t.c.created_at.desc(), item_t.c.seq)).all()
+    return CandidateDetail(_row(row), [
+        CandidateFile(f.id, f.name, str(f.batch_id), f.title or "Untitled opening", f.score,
+                      ((f.result or {}).get("match") or {}).get("band"), f.finished_at)
+        for f in files])
