@@ -167,7 +167,7 @@ def test_openapi_documents_every_route(api):
         "/batches/{batch_id}/move", "/batches/{batch_id}/events", "/tokens",
         "/batches/{batch_id}/keep",
         "/tokens/{token_id}", "/lanes", "/workers", "/items/{item_id}/document",
-        "/openings", "/openings/{opening_id}"}
+        "/openings", "/openings/{opening_id}", "/candidates", "/candidates/{candidate_id}"}
     body = spec["paths"]["/batches"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
     assert {"SubmitJson", "SubmitForm", "OpeningIn", "ErrorBody"} <= set(spec["components"]["schemas"])

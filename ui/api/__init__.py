@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ui.api import batches, health, lanes, openings, sse, tokens
+from ui.api import batches, candidates, health, lanes, openings, sse, tokens
 from ui.api.errors import install_handlers, reject_unknown_query
 from ui.api.models import API_PREFIX
 from ui.api.openapi import install_openapi
@@ -38,6 +38,7 @@ def build_api() -> FastAPI:
     api.include_router(tokens.router)
     api.include_router(lanes.router)
     api.include_router(openings.router)
+    api.include_router(candidates.router)
     install_handlers(api)
     api.add_middleware(GZipMiddleware, minimum_size=1024)  # never event streams
     install_openapi(api)

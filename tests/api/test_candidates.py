@@ -1,0 +1,46 @@
+"""GET /api/v1/candidates and /candidates/{id} (issue 23, part 2): the caller's pool,
+searched and paged; another recruiter's candidate is a 404."""
+
+from __future__ import annotations
+
+from app.engine import batches
+from app.engine.batches import NewItem
+from tests.analysis import factories
+from tests.api.conftest import error_of
+from tests.conftest import wait_until
+from tests.engine.helpers import load, wait_finished
+
+OPENING = {"title": "Registered Nurse", "description": "Patient care, BLS, ICU."}
+
+
+def test_search_page_and_read_the_pool(api):
+    owner, other = api.user(), api.user()
+    batch = batches.submit(owner, kind="resume", params=OPENING, items=[
+        NewItem("nurse.txt", factories.NURSE.encode()),
+        NewItem("dev.pdf", factories.make_pdf(factories.SOFTWARE_SENIOR)),
+        NewItem("sales.txt", factories.SALES.encode())])
+    with api.stack.worker(threads=2):
+        wait_finished(batch.id, timeout=120)
+        wait_until(lambda: load(batch.id).summary is not None, message="finalized")
+
+    found = api.get("/candidates?q=python", owner).json()
+    assert [c["name"] for c in found["data"]] == ["Jane Doe"] and found["next_cursor"] is None
+    first = api.get("/candidates?limit=2", owner).json()
+    rest = api.get(f"/candidates?limit=2&cursor={first['next_cursor']}", owner).json()
+    assert len(first["data"]) == 2 and len(rest["data"]) == 1
+    assert sorted(c["name"] for c in first["data"] + rest["data"]) == [
+        "Jane Doe", "Maria Garcia", "Olivia Brown"]
+
+    jane = found["data"][0]["id"]
+    detail = api.get(f"/candidates/{jane}", owner).json()
+    [file] = detail["files"]
+    assert (file["name"], file["batch_id"], file["batch_title"]) == (
+        "dev.pdf", str(batch.id), "Registered Nurse")
+    original = api.client.get(file["document"], headers=api.auth(owner))
+    assert (original.status_code, original.headers["content-type"]) == (200, "application/pdf")
+
+    assert api.get("/candidates", other).json() == {"data": [], "next_cursor": None}
+    assert error_of(api.get(f"/candidates/{jane}", other)) == (404, "not_found")
+    assert error_of(api.get("/candidates/0", owner)) == (422, "validation_error")
+    assert error_of(api.get("/candidates?cursor=bad", owner)) == (422, "invalid_cursor")
+    assert api.get("/candidates").status_code == 401
