@@ -14,7 +14,7 @@ from app.errors import NotFound
 from app.recruiting import originals, queries
 from ui import auth, theme
 from ui.downloads import file_response, original_response
-from ui.views import admin, batch, new, screenings, signin
+from ui.views import admin, batch, candidates, new, screenings, signin
 
 log = logging.getLogger("shortlist.ui")
 
@@ -53,6 +53,7 @@ def register() -> None:
     signin.register()
     screenings.register()
     new.register()
+    candidates.register()
     batch.register()
     admin.register()
 

@@ -80,6 +80,9 @@ def frame(user: User | None, title: str) -> Iterator[ui.column]:
                           on_click=lambda: ui.navigate.to("/")).props("flat color=white no-caps")
                 ui.button("New screening", icon="add",
                           on_click=lambda: ui.navigate.to("/new")).props("flat color=white no-caps")
+                ui.button("Candidates", icon="groups",
+                          on_click=lambda: ui.navigate.to("/candidates")).props(
+                    "flat color=white no-caps").mark("nav-candidates")
                 if is_admin(user):
                     ui.button("Admin", icon="admin_panel_settings",
                               on_click=lambda: ui.navigate.to("/admin")).props(
@@ -94,6 +97,7 @@ def frame(user: User | None, title: str) -> Iterator[ui.column]:
                     ui.label(user.email).classes("q-px-md q-pt-sm text-caption sl-muted sl-wrap")
                     ui.menu_item("My screenings", on_click=lambda: ui.navigate.to("/"))
                     ui.menu_item("New screening", on_click=lambda: ui.navigate.to("/new"))
+                    ui.menu_item("Candidates", on_click=lambda: ui.navigate.to("/candidates"))
                     if is_admin(user):
                         ui.menu_item("Admin", on_click=lambda: ui.navigate.to("/admin"))
                     ui.separator()

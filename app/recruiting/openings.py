@@ -7,6 +7,7 @@ kind's parameters), so what is saved is what a screening started from it will us
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlmodel import Session, func, select
@@ -17,6 +18,7 @@ from app.engine.kinds import get_kind
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.models import Role, SavedOpening, User, utcnow
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Enough for every opening a team screens; a bound so that one account cannot fill the table.
 MAX_SAVED = 500
 
@@ -27,9 +29,21 @@ def _check_write(user: User) -> None:
         raise PermissionDenied("Your account can view everything but change nothing.")
 
 
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL stores no NUL character in text: dropped from every string."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_nul(v) for k, v in value.items()}
+    return value
+
+
 def _normalise(params: dict[str, Any]) -> dict[str, Any]:
-    opening = get_kind("resume").validate_params(dict(params))
-    if not str(opening.get("title") or "").strip():
+    opening = get_kind("resume").validate_params(_without_nul(dict(params)))
+    opening["title"] = _CONTROL.sub(" ", str(opening.get("title") or "")).strip()
+    if not opening["title"]:
         raise InvalidInput("Give the opening a title, for example “Registered Nurse”.")
     return opening
 

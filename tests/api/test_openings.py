@@ -61,6 +61,11 @@ def test_bad_openings_are_refused_in_words_and_nothing_is_saved(api, monkeypatch
         ({"title": "Nurse", "salary": 5}, (422, "validation_error")),
     ]:
         assert error_of(api.post("/openings", owner, json=body)) == expected, body
+    # A NUL (which PostgreSQL refuses to store) or a line break is not part of a title
+    saved = api.post("/openings", owner, json={"title": "|\u0000Nurse\n", "must_have": ["B\u0000LS"]})
+    assert saved.status_code == 201, saved.text
+    assert (saved.json()["title"], saved.json()["opening"]["must_have"]) == ("|Nurse", ["BLS"])
+    api.delete(f"/openings/{saved.json()['id']}", owner)
     monkeypatch.setattr(openings, "MAX_SAVED", 1)
     assert api.post("/openings", owner, json=NURSE).status_code == 201
     response = api.post("/openings", owner, json=NURSE)

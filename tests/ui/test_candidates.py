@@ -1,0 +1,51 @@
+"""The Candidates pages (issue 23, part 2): the pool searched as you type, one candidate's
+screenings with their scores and original files; another recruiter's is not found."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.engine import batches
+from app.engine.batches import NewItem
+from app.recruiting import candidates
+from tests.analysis import factories
+from tests.ui.conftest import PASSWORD, make_account
+from tests.ui.helpers import sign_in, wait_reported
+
+pytestmark = pytest.mark.anyio
+OPENING = {"title": "Registered Nurse", "description": "Patient care, BLS, ICU."}
+
+
+async def test_search_the_pool_and_open_a_candidate(user, web):
+    account, other = make_account(), make_account()
+    batch = batches.submit(account, kind="resume", title="Nurses", params=OPENING, items=[
+        NewItem("nurse.txt", factories.NURSE.encode()),
+        NewItem("dev.txt", factories.SOFTWARE_SENIOR.encode())])
+    with web.worker():
+        wait_reported(batch.id)
+    await sign_in(user, account.email, PASSWORD)
+    await user.open("/candidates")
+    await user.should_see("Maria Garcia")
+    await user.should_see("Jane Doe")
+    user.find(marker="candidate-search").type("python")
+    await user.should_not_see("Maria Garcia", retries=20)
+    await user.should_see("Jane Doe")
+    user.find(marker="candidate-search").clear().type("nobody-like-this")
+    await user.should_see("No candidate matches that.", retries=20)
+
+    maria = next(c for c in candidates.search(account).rows if c.name == "Maria Garcia")
+    await user.open(f"/candidates/{maria.id}")
+    await user.should_see("Screenings (1)")
+    await user.should_see("Nurses")
+    link = next(iter(user.find("nurse.txt").elements))
+    assert link.props["href"] == f"/resumes/{next(iter(candidates.detail(account, maria.id).files)).item_id}"
+
+    # Another recruiter: not found, and an empty pool
+    await user.open("/")
+    user.find(marker="sign-out").click()
+    await user.should_see("Sign in to Shortlist")
+    await sign_in(user, other.email, PASSWORD)
+    await user.open(f"/candidates/{maria.id}")
+    await user.should_see("We could not find that candidate.")
+    await user.open("/candidates")
+    await user.should_see("No candidates yet: they appear here when a screening finishes.")

@@ -1,0 +1,149 @@
+"""Candidates: the recruiter's pool, searched, and one candidate's screenings and files
+(app.recruiting.candidates reads them; this shows them)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from app.errors import ShortlistError
+from app.recruiting import candidates
+from ui import auth, theme, words
+
+PER_PAGE = 25
+
+
+def register() -> None:
+    @ui.page("/candidates")
+    def candidates_page(request: Request):
+        user = auth.current_user()
+        if user is None:
+            return RedirectResponse(auth.signin_url("/candidates"), status_code=303)
+        CandidateSearch(user).build()
+        return None
+
+    @ui.page("/candidates/{candidate_id}")
+    def candidate_page(request: Request, candidate_id: str):
+        user = auth.current_user()
+        if user is None:
+            return RedirectResponse(auth.signin_url(f"/candidates/{candidate_id}"),
+                                    status_code=303)
+        try:
+            found = candidates.detail(user, candidate_id)
+        except ShortlistError as exc:
+            with theme.frame(user, "Candidate"):
+                ui.link("← Candidates", "/candidates").classes("text-body2")
+                ui.label(exc.message).classes("text-h6")
+            return None
+        show_candidate(user, found)
+        return None
+
+
+class CandidateSearch:
+    def __init__(self, user) -> None:
+        self.user = user
+        self.cursors: list[str | None] = [None]  # the cursor of each page shown so far
+
+    def build(self) -> None:
+        with theme.frame(self.user, "Candidates"):
+            ui.label("Candidates").classes("text-h5")
+            ui.label("Everyone from your screenings, once each: the same person's resumes"
+                     " from several screenings are one candidate.").classes("sl-muted sl-wrap")
+            self.query = ui.input(
+                "Search", placeholder="Name, email, skill or words from the resume",
+                on_change=lambda: self.search()).props(
+                "outlined clearable debounce=300 type=search").classes("w-full").mark(
+                "candidate-search")
+            self.results = ui.column().classes("w-full gap-2").mark("candidate-results")
+            with ui.row().classes("w-full justify-end gap-2"):
+                self.previous = ui.button("Previous", on_click=lambda: self.turn(-1)).props(
+                    "flat no-caps")
+                self.next = ui.button("Next", on_click=lambda: self.turn(1)).props(
+                    "flat no-caps").mark("candidates-next")
+        self.search()
+
+    def search(self) -> None:
+        self.cursors = [None]
+        self.show()
+
+    def turn(self, step: int) -> None:
+        if step < 0 and len(self.cursors) > 1:
+            self.cursors.pop()
+        self.show(forward=step > 0)
+
+    def show(self, forward: bool = False) -> None:
+        user = auth.current_user()
+        if user is None:
+            ui.navigate.to(auth.signin_url("/candidates"))
+            return
+        cursor = self.next_cursor if forward else self.cursors[-1]
+        try:
+            page = candidates.search(user, self.query.value, cursor=cursor, limit=PER_PAGE)
+        except ShortlistError as exc:
+            self.results.clear()
+            with self.results:
+                ui.label(exc.message).classes("text-negative sl-wrap")
+            return
+        if forward:
+            self.cursors.append(cursor)
+        self.next_cursor = page.next_cursor
+        self.results.clear()
+        with self.results:
+            if not page.rows:
+                ui.label("No candidate matches that." if self.query.value else
+                         "No candidates yet: they appear here when a screening finishes.")\
+                    .classes("sl-muted")
+            for row in page.rows:
+                _candidate_card(row)
+        self.next.set_visibility(page.next_cursor is not None)
+        self.previous.set_visibility(len(self.cursors) > 1)
+
+
+def _candidate_card(row: candidates.CandidateRow) -> None:
+    with ui.card().classes("w-full gap-1 sl-card").mark(f"candidate-{row.id}"):
+        ui.link(row.name or "Name not found", f"/candidates/{row.id}").classes(
+            "text-h6 sl-wrap")
+        contacts = " · ".join(v for v in (row.email, row.phone) if v)
+        if contacts:
+            ui.label(contacts).classes("text-caption sl-muted sl-wrap")
+        facts = [words.years_text(row.years)] if row.years is not None else []
+        facts.append(f"last screened {words.when_text(row.updated_at)}")
+        ui.label(" · ".join(f for f in facts if f)).classes("text-caption sl-muted")
+        if row.skills:
+            with ui.row().classes("gap-1"):
+                for skill in row.skills[:12]:
+                    ui.chip(skill).props("dense outline color=primary")
+
+
+def show_candidate(user, found: candidates.CandidateDetail) -> None:
+    row = found.candidate
+    with theme.frame(user, row.name or "Candidate"):
+        ui.link("← Candidates", "/candidates").classes("text-body2")
+        ui.label(row.name or "Name not found").classes("text-h5 sl-wrap")
+        with ui.card().classes("w-full gap-2 sl-card"):
+            contacts = " · ".join(v for v in (row.email, row.phone) if v)
+            if contacts:
+                ui.label(contacts).classes("sl-wrap")
+            if row.years is not None:
+                ui.label(words.years_text(row.years)).classes("sl-muted")
+            if row.skills:
+                with ui.row().classes("gap-1"):
+                    for skill in row.skills:
+                        ui.chip(skill).props("dense outline color=primary")
+        with ui.card().classes("w-full gap-2 sl-card").mark("candidate-files"):
+            ui.label(f"Screenings ({len(found.files)})").classes("text-h6")
+            with ui.list().props("separator").classes("w-full"):
+                for file in found.files:
+                    with ui.item():
+                        with ui.item_section():
+                            ui.link(file.batch_title, f"/screenings/{file.batch_id}").classes(
+                                "text-weight-medium sl-wrap")
+                            score = "" if file.score is None else f"score {file.score:.0f}"
+                            band = words.BAND_WORDS.get(file.band or "", "")
+                            ui.item_label(" · ".join(v for v in (
+                                score, band, words.when_text(file.screened_at)) if v)).props(
+                                "caption")
+                        with ui.item_section().props("side"):
+                            ui.link(file.name, f"/resumes/{file.item_id}", new_tab=True).classes(
+                                "sl-file-link sl-wrap")
