@@ -151,3 +151,11 @@ def detail(user: User, candidate_id: int | str) -> CandidateDetail:
         CandidateFile(f.id, f.name, str(f.batch_id), f.title or "Untitled opening", f.score,
                       ((f.result or {}).get("match") or {}).get("band"), f.finished_at)
         for f in files])
+
+
+def owned(user: User, candidate_ids: list[int]) -> list[int]:
+    """Those of `candidate_ids` that are in the user's own pool, in the order given."""
+    with get_engine().connect() as conn:
+        mine = set(conn.execute(select(candidate_t.c.id).where(
+            candidate_t.c.id.in_(candidate_ids), candidate_t.c.owner_id == user.id)).scalars())
+    return [i for i in candidate_ids if i in mine]

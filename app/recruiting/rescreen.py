@@ -1,4 +1,5 @@
-"""Screen the resumes of an earlier screening for another opening, without uploading them.
+"""Screen resumes again for another opening, without uploading them: an earlier
+screening's, or chosen candidates' from the pool (their latest file each).
 
 The new batch's items point at the earlier batch's documents (nothing is copied), and the
 resume kind reuses what was read from each file (app.engine.readings): a re-screen costs
@@ -8,6 +9,7 @@ the scoring, not the reading. Deleting either batch keeps the documents the othe
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -15,10 +17,11 @@ from sqlalchemy import select
 from app.db import get_engine
 from app.engine import batches
 from app.engine.batches import NewItem
-from app.errors import InvalidInput
-from app.models import Batch, Item, User, utcnow
+from app.errors import InvalidInput, NotFound
+from app.models import Batch, Candidate, CandidateItem, Item, User, utcnow
 
 item_t = Item.__table__
+candidate_t, link_t = Candidate.__table__, CandidateItem.__table__
 
 
 def rescreen(user: User, source_id: uuid.UUID | str, *, params: dict[str, Any],
@@ -42,4 +45,31 @@ def rescreen(user: User, source_id: uuid.UUID | str, *, params: dict[str, Any],
         raise InvalidInput("This screening has no resumes left to screen again.")
     return batches.submit(user, kind="resume", params=params, title=title, lane=lane,
                           items=[NewItem(name, document_id=doc) for name, doc in rows],
+                          idempotency_key=idempotency_key)
+
+
+def screen_candidates(user: User, candidate_ids: Sequence[int], *, params: dict[str, Any],
+                      title: str = "", lane: str | None = None,
+                      idempotency_key: str | None = None) -> Batch:
+    """A new resume batch of the chosen candidates' latest files, in the order given, for
+    the opening `params`. Every candidate must be in the user's own pool (else NotFound)."""
+    ids = list(dict.fromkeys(int(i) for i in candidate_ids))
+    if not ids:
+        raise InvalidInput("Choose at least one candidate to screen.")
+    with get_engine().connect() as conn:
+        owned = set(conn.execute(select(candidate_t.c.id).where(
+            candidate_t.c.id.in_(ids), candidate_t.c.owner_id == user.id)).scalars())
+        if owned != set(ids):
+            raise NotFound("We could not find some of those candidates.")
+        latest: dict[int, tuple[str, int]] = {}
+        for cid, name, document_id in conn.execute(
+                select(link_t.c.candidate_id, item_t.c.name, item_t.c.document_id)
+                .join(item_t, item_t.c.id == link_t.c.item_id)
+                .where(link_t.c.candidate_id.in_(ids), item_t.c.document_id.is_not(None))
+                .order_by(item_t.c.id.desc())):
+            latest.setdefault(cid, (name, document_id))
+    if len(latest) != len(ids):
+        raise InvalidInput("Some of these candidates have no resume kept any more.")
+    return batches.submit(user, kind="resume", params=params, title=title, lane=lane,
+                          items=[NewItem(latest[cid][0], document_id=latest[cid][1]) for cid in ids],
                           idempotency_key=idempotency_key)

@@ -3,12 +3,14 @@ searched and paged; another recruiter's candidate is a 404."""
 
 from __future__ import annotations
 
+import uuid
+
 from app.engine import batches
 from app.engine.batches import NewItem
 from tests.analysis import factories
 from tests.api.conftest import error_of
 from tests.conftest import wait_until
-from tests.engine.helpers import load, wait_finished
+from tests.engine.helpers import items, load, wait_finished
 
 OPENING = {"title": "Registered Nurse", "description": "Patient care, BLS, ICU."}
 
@@ -44,3 +46,35 @@ def test_search_page_and_read_the_pool(api):
     assert error_of(api.get("/candidates/0", owner)) == (422, "validation_error")
     assert error_of(api.get("/candidates?cursor=bad", owner)) == (422, "invalid_cursor")
     assert api.get("/candidates").status_code == 401
+
+
+def test_chosen_candidates_are_screened_for_another_opening(api):
+    owner, other = api.user(), api.user()
+    batch = batches.submit(owner, kind="resume", params=OPENING, items=[
+        NewItem("nurse.txt", factories.NURSE.encode()),
+        NewItem("dev.txt", factories.SOFTWARE_SENIOR.encode()),
+        NewItem("sales.txt", factories.SALES.encode())])
+    with api.stack.worker(threads=2):
+        wait_finished(batch.id, timeout=120)
+        wait_until(lambda: load(batch.id).summary is not None, message="finalized")
+        pool = {c["name"]: c["id"] for c in api.get("/candidates", owner).json()["data"]}
+        chosen = [pool["Jane Doe"], pool["Olivia Brown"]]
+        response = api.post("/batches", owner, json={
+            "opening": {"title": "Backend Developer", "must_have": ["Python"]},
+            "candidates": chosen})
+        assert response.status_code == 201, response.text
+        again = wait_finished(uuid.UUID(response.json()["id"]), timeout=120)
+    assert (again.title, again.total, again.n_done) == ("Backend Developer", 2, 2)
+    assert [i.name for i in items(again.id)] == ["dev.txt", "sales.txt"]
+
+    # Someone else's candidates, ids that are no one's, or none at all
+    for body, expected in [
+        ({"candidates": chosen}, (404, "not_found")),
+        ({"candidates": [9_999_999]}, (404, "not_found")),
+        ({"candidates": [2**63]}, (422, "validation_error")),
+        ({"candidates": []}, (422, "validation_error")),
+        ({"candidates": chosen, "from_batch": str(batch.id)}, (422, "invalid_input")),
+    ]:
+        who = other if body.get("candidates") == chosen and len(body) == 1 else owner
+        assert error_of(api.post("/batches", who, json={
+            "opening": {"title": "X"}, **body})) == expected, body

@@ -7,7 +7,7 @@ import pytest
 
 from app.engine import batches
 from app.engine.batches import NewItem
-from app.recruiting import candidates
+from app.recruiting import candidates, queries
 from tests.analysis import factories
 from tests.ui.conftest import PASSWORD, make_account
 from tests.ui.helpers import sign_in, wait_reported
@@ -49,3 +49,35 @@ async def test_search_the_pool_and_open_a_candidate(user, web):
     await user.should_see("We could not find that candidate.")
     await user.open("/candidates")
     await user.should_see("No candidates yet: they appear here when a screening finishes.")
+
+
+async def test_chosen_candidates_are_screened_for_an_opening(user, web):
+    account = make_account()
+    batch = batches.submit(account, kind="resume", title="Nurses", params=OPENING, items=[
+        NewItem("nurse.txt", factories.NURSE.encode()),
+        NewItem("dev.txt", factories.SOFTWARE_SENIOR.encode()),
+        NewItem("sales.txt", factories.SALES.encode())])
+    with web.worker():
+        wait_reported(batch.id)
+        pool = {c.name: c.id for c in candidates.search(account).rows}
+        await sign_in(user, account.email, PASSWORD)
+        await user.open("/candidates")
+        await user.should_not_see(marker="chosen-bar")
+        next(iter(user.find(marker=f"choose-{pool['Jane Doe']}").elements)).value = True
+        next(iter(user.find(marker=f"choose-{pool['Olivia Brown']}").elements)).value = True
+        await user.should_see("2 candidates chosen")
+        link = next(iter(user.find(marker="screen-chosen").elements))
+        target = link.props["href"]
+        assert target == f"/new?candidates={pool['Jane Doe']},{pool['Olivia Brown']}"
+
+        await user.open(target)
+        await user.should_see("The latest resume of the 2 candidates you chose, screened for"
+                              " this opening.")
+        user.find(marker="title").type("Backend Developer")
+        user.find(marker="start").click()
+        await user.should_see("Shortlist (2)", retries=150)
+    newest = max(queries.list_batches(account).rows, key=lambda b: b.created_at)
+    assert (newest.title, newest.total) == ("Backend Developer", 2)
+    # Ids that are not one's own: a plain New screening, nothing chosen
+    await user.open("/new?candidates=999999999")
+    await user.should_see(marker="upload")

@@ -147,7 +147,12 @@ async def _submit(request: Request, response: Response, caller: Caller,
     user = caller.user
     started = utcnow()
     try:
-        if submission.from_batch is not None:
+        if submission.candidates is not None:
+            batch = await run_in_threadpool(
+                rescreen.screen_candidates, user, submission.candidates,
+                params=submission.params, title=submission.title, lane=submission.lane,
+                idempotency_key=key)
+        elif submission.from_batch is not None:
             batch = await run_in_threadpool(
                 rescreen.rescreen, user, submission.from_batch, params=submission.params,
                 title=submission.title, lane=submission.lane, idempotency_key=key)

@@ -95,12 +95,17 @@ class SubmitJson(BaseModel):
     lane: Lane | None = Field(None, description="Defaults to your plan's lane; you may pick"
                               " a slower one (admins: any).")
     items: list[TextItemIn] | None = Field(
-        None, min_length=1, description="The resumes as text. Give either `items` or"
-        " `from_batch`.")
+        None, min_length=1, description="The resumes as text. Give one of `items`,"
+        " `from_batch` or `candidates`.")
     from_batch: uuid.UUID | None = Field(
         None, description="Screen the resumes of one of your earlier screenings again, for"
         " this opening, without uploading them: what was read from each file is reused, so"
-        " only the scoring runs. Give either `items` or `from_batch`.")
+        " only the scoring runs. Give one of `items`, `from_batch` or `candidates`.")
+    candidates: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(
+        None, min_length=1, max_length=50_000,
+        description="Screen candidates of your pool (`GET /candidates`) for this opening:"
+        " the latest resume of each, nothing uploaded. Give one of `items`, `from_batch` or"
+        " `candidates`.")
 
 
 class AddItemsJson(BaseModel):

@@ -53,8 +53,10 @@ class Submission:
     params: dict[str, Any] = field(default_factory=dict)
     lane: str | None = None
     rejected: list[Rejected] = field(default_factory=list)
-    # A re-screen: the earlier batch whose files are screened again (then `items` is empty).
+    # A re-screen: the earlier batch whose files are screened again, or candidates of the
+    # pool (then `items` is empty).
     from_batch: uuid.UUID | None = None
+    candidates: list[int] | None = None
 
 
 def _has_bad_text(text: str) -> bool:
@@ -176,9 +178,11 @@ def _from_json(body: bytes) -> Submission:
         spec = _validate(parse_json(body))
     except ValidationError as exc:
         raise pydantic_error(exc) from None
-    if (spec.items is None) == (spec.from_batch is None):
-        raise InvalidInput("Give either items (the resumes as text) or from_batch (the id of"
-                           " an earlier screening to screen again), not both.")
+    sources = [spec.items, spec.from_batch, spec.candidates]
+    if sum(source is not None for source in sources) != 1:
+        raise InvalidInput("Give one of items (the resumes as text), from_batch (the id of"
+                           " an earlier screening to screen again) or candidates (ids from"
+                           " your pool).")
     if spec.kind == "resume":
         if spec.opening is None:
             raise InvalidInput("A resume batch needs an opening: at least its title.")
@@ -187,14 +191,15 @@ def _from_json(body: bytes) -> Submission:
         params = spec.opening.model_dump()
         items = [NewItem(i.name, i.text.encode()) for i in spec.items or ()]
     else:
-        if spec.from_batch is not None:
-            raise InvalidInput("from_batch is for resume screenings only.")
+        if spec.from_batch is not None or spec.candidates is not None:
+            raise InvalidInput("from_batch and candidates are for resume screenings only.")
         if spec.opening is not None:
             raise InvalidInput("A noop batch has params, not an opening.")
         params = (spec.params.model_dump() if spec.params else {})
         items = [NewItem(i.name, i.text.encode() or None) for i in spec.items]
     return Submission(kind=spec.kind, items=items, title=spec.title or "", params=params,
-                      lane=spec.lane.value if spec.lane else None, from_batch=spec.from_batch)
+                      lane=spec.lane.value if spec.lane else None, from_batch=spec.from_batch,
+                      candidates=spec.candidates)
 
 
 def _noop_params(raw: Any) -> dict[str, Any]:

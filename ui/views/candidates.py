@@ -44,6 +44,7 @@ class CandidateSearch:
     def __init__(self, user) -> None:
         self.user = user
         self.cursors: list[str | None] = [None]  # the cursor of each page shown so far
+        self.chosen: dict[int, str] = {}  # kept across searches and pages
 
     def build(self) -> None:
         with theme.frame(self.user, "Candidates"):
@@ -55,6 +56,13 @@ class CandidateSearch:
                 on_change=lambda: self.search()).props(
                 "outlined clearable debounce=300 type=search").classes("w-full").mark(
                 "candidate-search")
+            with ui.row().classes("w-full items-center gap-3").mark("chosen-bar") as bar:
+                self.chosen_bar = bar
+                self.chosen_label = ui.label().classes("sl-wrap")
+                self.screen_chosen = ui.button(
+                    "Screen them for an opening", icon="play_arrow").props(
+                    "unelevated no-caps").mark("screen-chosen")
+                ui.button("Clear", on_click=self.clear_chosen).props("flat no-caps")
             self.results = ui.column().classes("w-full gap-2").mark("candidate-results")
             with ui.row().classes("w-full justify-end gap-2"):
                 self.previous = ui.button("Previous", on_click=lambda: self.turn(-1)).props(
@@ -62,6 +70,27 @@ class CandidateSearch:
                 self.next = ui.button("Next", on_click=lambda: self.turn(1)).props(
                     "flat no-caps").mark("candidates-next")
         self.search()
+        self.show_chosen()
+
+    def choose(self, row: candidates.CandidateRow, on: bool) -> None:
+        if on:
+            self.chosen[row.id] = row.name
+        else:
+            self.chosen.pop(row.id, None)
+        self.show_chosen()
+
+    def clear_chosen(self) -> None:
+        self.chosen.clear()
+        self.show()
+        self.show_chosen()
+
+    def show_chosen(self) -> None:
+        n = len(self.chosen)
+        self.chosen_bar.set_visibility(n > 0)
+        self.chosen_label.text = f"{words.plural(n, 'candidate')} chosen"
+        # A link (Quasar renders `href` as <a>) to New screening with the selection.
+        ids = ",".join(str(i) for i in self.chosen)
+        self.screen_chosen.props(f"href=/new?candidates={ids}")
 
     def search(self) -> None:
         self.cursors = [None]
@@ -95,15 +124,19 @@ class CandidateSearch:
                          "No candidates yet: they appear here when a screening finishes.")\
                     .classes("sl-muted")
             for row in page.rows:
-                _candidate_card(row)
+                _candidate_card(row, row.id in self.chosen,
+                                lambda e, row=row: self.choose(row, e.value))
         self.next.set_visibility(page.next_cursor is not None)
         self.previous.set_visibility(len(self.cursors) > 1)
 
 
-def _candidate_card(row: candidates.CandidateRow) -> None:
+def _candidate_card(row: candidates.CandidateRow, chosen: bool, on_choose) -> None:
     with ui.card().classes("w-full gap-1 sl-card").mark(f"candidate-{row.id}"):
-        ui.link(row.name or "Name not found", f"/candidates/{row.id}").classes(
-            "text-h6 sl-wrap")
+        with ui.row().classes("w-full items-center gap-2 no-wrap"):
+            ui.checkbox(value=chosen, on_change=on_choose).props(
+                f"aria-label='Choose {row.name or 'this candidate'}'").mark(f"choose-{row.id}")
+            ui.link(row.name or "Name not found", f"/candidates/{row.id}").classes(
+                "text-h6 sl-wrap")
         contacts = " · ".join(v for v in (row.email, row.phone) if v)
         if contacts:
             ui.label(contacts).classes("text-caption sl-muted sl-wrap")

@@ -126,19 +126,21 @@ class Pending:
 
 def register() -> None:
     @ui.page("/new")
-    def new_screening_page(request: Request, source: str | None = Query(None, alias="from")):
+    def new_screening_page(request: Request, source: str | None = Query(None, alias="from"),
+                           chosen: str | None = Query(None, alias="candidates")):
         user = auth.current_user()
         if user is None:
-            return RedirectResponse(auth.signin_url(str(request.url.path) + (
-                f"?from={source}" if source else "")), status_code=303)
-        if source:
-            # Imported here: it builds on this module's form.
-            from ui.views.rescreen import RescreenForm, readable_source
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(auth.signin_url(request.url.path + query), status_code=303)
+        # Imported here: they build on this module's form.
+        from ui.views.rescreen import CandidatesForm, RescreenForm, candidate_ids, readable_source
 
-            earlier = readable_source(user, source)
-            if earlier is not None:
-                RescreenForm(user, get_settings(), earlier).build()
-                return None
+        if source and (earlier := readable_source(user, source)) is not None:
+            RescreenForm(user, get_settings(), earlier).build()
+            return None
+        if chosen and (ids := candidate_ids(user, chosen)):
+            CandidatesForm(user, get_settings(), ids).build()
+            return None
         NewScreeningForm(user, get_settings()).build()
         return None
 

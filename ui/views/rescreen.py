@@ -1,7 +1,6 @@
-"""New screening from an earlier one: its resumes for another opening, nothing to upload.
-
-The form is the New screening form with the earlier opening filled in (to edit) and, in
-place of the drop zone, the resumes it will screen again (app.recruiting.rescreen).
+"""New screening from resumes already here: an earlier screening's (its opening filled in
+to edit) or candidates chosen in the pool; in place of the drop zone, the resumes it will
+screen (app.recruiting.rescreen). Nothing to upload.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from nicegui import run, ui
 from app.engine import batches
 from app.errors import ShortlistError
 from app.models import Batch, User
-from app.recruiting import rescreen
+from app.recruiting import candidates, rescreen
 from app.settings import Settings
 from ui.views.new import NewScreeningForm
 
@@ -64,4 +63,51 @@ class RescreenForm(NewScreeningForm):
     async def start(self, user: User) -> Batch | None:
         return await run.io_bound(
             rescreen.rescreen, user, self.source.id, params=self.opening(),
+            title=self.title.value or "", idempotency_key=self.idempotency_key)
+
+
+MAX_CHOSEN = 1_000
+
+
+def candidate_ids(user: User, text: str) -> list[int]:
+    """The ids of `?candidates=1,2,3` (the Candidates page's selection) when every one is
+    in the user's pool; [] otherwise (the page then offers a plain new screening)."""
+    try:
+        ids = list(dict.fromkeys(int(part) for part in text.split(",") if part.strip()))
+    except ValueError:
+        return []
+    if not 0 < len(ids) <= MAX_CHOSEN or not all(0 < i < 2**63 for i in ids):
+        return []
+    return ids if candidates.owned(user, ids) == ids else []
+
+
+class CandidatesForm(NewScreeningForm):
+    def __init__(self, user: User, settings: Settings, chosen: list[int]) -> None:
+        super().__init__(user, settings)
+        self.chosen = chosen
+
+    def build_resumes(self) -> None:
+        n = len(self.chosen)
+        with ui.card().classes("w-full gap-2 sl-card").mark("rescreen-source"):
+            ui.label("Resumes").classes("text-h6")
+            with ui.row().classes("items-center gap-2 no-wrap"):
+                ui.icon("groups", size="sm").classes("text-primary")
+                ui.label(f"The latest resume of the {n} candidate{'s' if n != 1 else ''}"
+                         " you chose, screened for this opening.").classes("sl-wrap").mark(
+                    "rescreen-count")
+            ui.label("Nothing to upload: what was read from each file is reused, so only the"
+                     " scoring runs.").classes("sl-muted")
+            with ui.row().classes("gap-4"):
+                ui.link("Back to the candidates", "/candidates")
+                ui.link("Upload resumes instead", "/new")
+
+    def show_files(self) -> None:
+        pass  # no uploads here
+
+    def has_resumes(self) -> bool:
+        return True
+
+    async def start(self, user: User) -> Batch | None:
+        return await run.io_bound(
+            rescreen.screen_candidates, user, self.chosen, params=self.opening(),
             title=self.title.value or "", idempotency_key=self.idempotency_key)
