@@ -32,7 +32,8 @@ audit_t, user_t = AuditEvent.__table__, User.__table__
 MAX_LIMIT = 200
 # What the log's filter offers; a filter may name any other action too.
 ACTIONS = ("submit", "cancel", "retry", "move", "delete", "bulk_cancel", "bulk_retry",
-           "bulk_move", "bulk_delete", "keep", "retry_failure_group", "pause_lane", "resume_lane",
+           "bulk_move", "bulk_delete", "keep", "forget_candidate", "add_items",
+           "retry_failure_group", "pause_lane", "resume_lane",
            "create_user", "deactivate_user", "activate_user", "change_role", "change_plan",
            "reset_password", "revoke_token")
 _ACTION = re.compile(r"^[a-z_]{1,64}$")

@@ -78,3 +78,21 @@ def test_chosen_candidates_are_screened_for_another_opening(api):
         who = other if body.get("candidates") == chosen and len(body) == 1 else owner
         assert error_of(api.post("/batches", who, json={
             "opening": {"title": "X"}, **body})) == expected, body
+
+
+def test_a_candidate_is_deleted_with_every_file_of_theirs(api):
+    owner, other = api.user(), api.user()
+    batch = batches.submit(owner, kind="resume", params=OPENING, items=[
+        NewItem("nurse.txt", factories.NURSE.encode()),
+        NewItem("dev.txt", factories.SOFTWARE_SENIOR.encode())])
+    with api.stack.worker(threads=2):
+        wait_finished(batch.id, timeout=120)
+        wait_until(lambda: load(batch.id).summary is not None, message="finalized")
+    pool = {c["name"]: c["id"] for c in api.get("/candidates", owner).json()["data"]}
+    assert error_of(api.delete(f"/candidates/{pool['Maria Garcia']}", other)) == (
+        404, "not_found")
+    response = api.delete(f"/candidates/{pool['Maria Garcia']}", owner)
+    assert (response.status_code, response.json()) == (200, {"files": 1, "screenings": 1})
+    assert [i.name for i in items(batch.id)] == ["dev.txt"]
+    assert error_of(api.get(f"/candidates/{pool['Maria Garcia']}", owner)) == (
+        404, "not_found")

@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from app.recruiting import candidates
+from app.recruiting import candidates, forget
 from ui.api.auth import UserDep
 from ui.api.models import API_PREFIX
 from ui.api.openapi import errors_doc
@@ -81,3 +81,20 @@ def get_candidate(user: UserDep,
         **CandidateOut.of(found.candidate).model_dump(),
         files=[CandidateFileOut(**f.__dict__, document=f"{API_PREFIX}/items/{f.item_id}/document")
                for f in found.files])
+
+
+class ForgottenOut(BaseModel):
+    files: int
+    screenings: int
+
+
+@router.delete("/candidates/{candidate_id}", response_model=ForgottenOut,
+               summary="Delete a candidate and every file of theirs",
+               description="Resumes are personal data: the candidate's files go from every"
+                           " screening that holds them (their counters and reports are"
+                           " rebuilt; a screening left empty is deleted). Refused (409) while"
+                           " one of those screenings runs. The owner or an admin.",
+               responses=errors_doc(401, 403, 404, 409, 422))
+def delete_candidate(user: UserDep,
+                     candidate_id: int = Path(ge=1, le=2**63 - 1)) -> ForgottenOut:
+    return ForgottenOut(**forget.forget_candidate(user, candidate_id))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import ui
+from nicegui import run, ui
 
 from app.errors import ShortlistError
-from app.recruiting import candidates
+from app.recruiting import candidates, forget
 from ui import auth, theme, words
 
 PER_PAGE = 25
@@ -164,6 +164,7 @@ def show_candidate(user, found: candidates.CandidateDetail) -> None:
                 with ui.row().classes("gap-1"):
                     for skill in row.skills:
                         ui.chip(skill).props("dense outline color=primary")
+        _forget_button(row)
         with ui.card().classes("w-full gap-2 sl-card").mark("candidate-files"):
             ui.label(f"Screenings ({len(found.files)})").classes("text-h6")
             with ui.list().props("separator").classes("w-full"):
@@ -180,3 +181,29 @@ def show_candidate(user, found: candidates.CandidateDetail) -> None:
                         with ui.item_section().props("side"):
                             ui.link(file.name, f"/resumes/{file.item_id}", new_tab=True).classes(
                                 "sl-file-link sl-wrap")
+
+
+def _forget_button(row: candidates.CandidateRow) -> None:
+    async def forget_now() -> None:
+        dialog.close()
+        user = auth.current_user()
+        if user is None:
+            return
+        try:
+            await run.io_bound(forget.forget_candidate, user, row.id)
+        except ShortlistError as exc:
+            ui.notify(exc.message, type="negative")
+            return
+        ui.navigate.to("/candidates")
+
+    with ui.dialog() as dialog, ui.card().classes("gap-3 q-pa-lg"):
+        ui.label("Delete this candidate?").classes("text-h6")
+        ui.label(f"Every resume of {row.name or 'this person'} is deleted from all your"
+                 " screenings, with their results; the screenings' reports are rebuilt"
+                 " without them. This cannot be undone.").classes("sl-wrap")
+        with ui.row().classes("w-full justify-end gap-2"):
+            ui.button("Keep them", on_click=dialog.close).props("flat no-caps")
+            ui.button("Delete candidate", on_click=forget_now).props(
+                "unelevated no-caps color=negative").mark("confirm-forget")
+    ui.button("Delete candidate", icon="delete_outline", on_click=dialog.open).props(
+        "flat dense no-caps color=negative").mark("forget-candidate")
