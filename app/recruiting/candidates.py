@@ -98,13 +98,18 @@ def _terms(q: str | None) -> list[str]:
 
 
 def search(user: User, q: str | None = None, *, cursor: str | None = None,
-           limit: int = 25) -> CandidatePage:
+           limit: int = 25, min_years: float | None = None) -> CandidatePage:
     """The user's candidates whose name, email, phone, skills, role titles or resume
-    opening hold every word of `q` (any case), newest first."""
+    opening hold every word of `q` (any case), with at least `min_years` of experience
+    if given, newest first."""
     check_active(user)
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.")
     conditions = [candidate_t.c.owner_id == user.id]
+    if min_years is not None:
+        if not 0 <= min_years <= 60:
+            raise InvalidInput("min_years must be between 0 and 60.")
+        conditions.append(candidate_t.c.years >= min_years)
     conditions += [candidate_t.c.search_doc.like(f"%{t}%", escape="\\") for t in _terms(q)]
     if cursor:
         after, after_id = _decode_cursor(cursor)

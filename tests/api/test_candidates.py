@@ -33,6 +33,9 @@ def test_search_page_and_read_the_pool(api):
     assert sorted(c["name"] for c in first["data"] + rest["data"]) == [
         "Jane Doe", "Maria Garcia", "Olivia Brown"]
 
+    assert len(api.get("/candidates?min_years=0", owner).json()["data"]) == 3
+    assert api.get("/candidates?min_years=59", owner).json()["data"] == []
+    assert error_of(api.get("/candidates?min_years=61", owner)) == (422, "validation_error")
     jane = found["data"][0]["id"]
     detail = api.get(f"/candidates/{jane}", owner).json()
     [file] = detail["files"]

@@ -79,6 +79,13 @@ def test_search_by_name_contact_skill_and_text_with_pages(stack):
     assert names("mercy hospital") == ["Maria Garcia"]  # the resume's text, every word
     assert names("nurse python") == []
     assert names("100%_") == []  # LIKE's wildcards are plain characters
+    # Experience: Maria 6+ years (2018 - present), Jane and Olivia as their resumes say
+    years = {c.name: c.years for c in candidates.search(owner).rows}
+    cut = sorted(years.values())[1]
+    assert names(None, min_years=cut) == sorted(n for n, y in years.items() if y >= cut)
+    assert len(names(None, min_years=cut)) == 2
+    with pytest.raises(InvalidInput):
+        candidates.search(owner, min_years=-1)
     first = candidates.search(owner, limit=2)
     rest = candidates.search(owner, limit=2, cursor=first.next_cursor)
     assert len(first.rows) == 2 and len(rest.rows) == 1 and rest.next_cursor is None

@@ -62,8 +62,10 @@ def search_candidates(
     q: str | None = Query(None, max_length=200),
     cursor: str | None = Query(None, max_length=512),
     limit: int = Query(25, ge=1, le=candidates.MAX_LIMIT),
+    min_years: float | None = Query(None, ge=0, le=60,
+                                    description="At least this many years of experience."),
 ) -> CandidatePageOut:
-    page = candidates.search(user, q, cursor=cursor, limit=limit)
+    page = candidates.search(user, q, cursor=cursor, limit=limit, min_years=min_years)
     return CandidatePageOut(data=[CandidateOut.of(r) for r in page.rows],
                             next_cursor=page.next_cursor)
 

@@ -51,11 +51,16 @@ class CandidateSearch:
             ui.label("Candidates").classes("text-h5")
             ui.label("Everyone from your screenings, once each: the same person's resumes"
                      " from several screenings are one candidate.").classes("sl-muted sl-wrap")
-            self.query = ui.input(
-                "Search", placeholder="Name, email, skill or words from the resume",
-                on_change=lambda: self.search()).props(
-                "outlined clearable debounce=300 type=search").classes("w-full").mark(
-                "candidate-search")
+            with ui.row().classes("w-full items-start gap-2"):
+                self.query = ui.input(
+                    "Search", placeholder="Name, email, skill or words from the resume",
+                    on_change=lambda: self.search()).props(
+                    "outlined clearable debounce=300 type=search").classes(
+                    "grow min-w-[14rem]").mark("candidate-search")
+                self.years = ui.number(
+                    "At least … years", min=0, max=60, step=1, format="%g",
+                    on_change=lambda: self.search()).props(
+                    "outlined clearable debounce=300").classes("w-40").mark("candidate-years")
             with ui.row().classes("w-full items-center gap-3").mark("chosen-bar") as bar:
                 self.chosen_bar = bar
                 self.chosen_label = ui.label().classes("sl-wrap")
@@ -108,7 +113,9 @@ class CandidateSearch:
             return
         cursor = self.next_cursor if forward else self.cursors[-1]
         try:
-            page = candidates.search(user, self.query.value, cursor=cursor, limit=PER_PAGE)
+            years = self.years.value
+            page = candidates.search(user, self.query.value, cursor=cursor, limit=PER_PAGE,
+                                     min_years=None if years in (None, "") else float(years))
         except ShortlistError as exc:
             self.results.clear()
             with self.results:
