@@ -176,6 +176,8 @@ class Candidate(SQLModel, table=True):
     fingerprint: dict[str, Any] = Field(default_factory=dict,
                                         sa_column=Column(JSON, nullable=False))
     latest_item_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # The latest file's name: what a person without a name found in it is shown as.
+    latest_file: str = Field(default="", max_length=255)
     # Lower-cased name, contacts, skills, role titles and the start of the resume.
     search_doc: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)

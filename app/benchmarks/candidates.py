@@ -59,7 +59,8 @@ def _fill(url: str, owner_id: int, n: int, texts: list[str], rng: random.Random)
     now = utcnow()
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         with cur.copy("COPY candidate (owner_id, name, email, phone, years, skills,"
-                      " fingerprint, search_doc, created_at, updated_at) FROM STDIN") as copy:
+                      " fingerprint, latest_file, search_doc, created_at, updated_at)"
+                      " FROM STDIN") as copy:
             for i in range(n):
                 first, last = rng.choice(given).title(), rng.choice(family).title()
                 email = f"{first}.{last}{i}@mail.test".lower()
@@ -71,8 +72,8 @@ def _fill(url: str, owner_id: int, n: int, texts: list[str], rng: random.Random)
                                 text[start:start + 1_000]]).casefold().replace("\x00", "")
                 when = now - timedelta(minutes=i)
                 copy.write_row((owner_id, f"{first} {last}", email, phone,
-                                round(rng.uniform(0, 30), 1), json.dumps(mine), "{}", doc,
-                                when, when))
+                                round(rng.uniform(0, 30), 1), json.dumps(mine), "{}",
+                                f"resume-{i}.pdf", doc, when, when))
         cur.execute("ANALYZE candidate")
 
 

@@ -35,7 +35,8 @@ def link_batch(conn: Connection, batch_id: uuid.UUID) -> int:
     owner_id = conn.execute(select(batch_t.c.owner_id).where(batch_t.c.id == batch_id)).scalar()
     linked = select(link_t.c.item_id).where(link_t.c.item_id == item_t.c.id)
     rows = conn.execute(
-        select(item_t.c.id, item_t.c.result, item_t.c.duplicate_of, item_t.c.seq,
+        select(item_t.c.id, item_t.c.name, item_t.c.result, item_t.c.duplicate_of,
+               item_t.c.seq,
                reading_t.c.data["text"].as_string().label("text"))
         .select_from(item_t.outerjoin(reading_t, reading_t.c.document_id == item_t.c.document_id))
         .where(item_t.c.batch_id == batch_id, item_t.c.status == "done", ~exists(linked))
@@ -120,9 +121,9 @@ def _candidate_values(row: Any, fp: identity.Fingerprint, now) -> dict[str, Any]
     skills = [str(s) for s in profile.get("skills") or []]
     titles = [str(r.get("title") or "") for r in profile.get("roles") or []
               if isinstance(r, dict)]
-    search = " ".join([name, *emails, *phones, *skills, *titles,
+    search = " ".join([name, *emails, *phones, *skills, *titles, row.name,
                        (row.text or "")[:SEARCH_TEXT_CHARS]]).casefold()
     return {"name": name, "email": (emails[0] if emails else None),
             "phone": (phones[0][:40] if phones else None), "years": profile.get("years"),
             "skills": skills, "fingerprint": fp.to_dict(), "latest_item_id": row.id,
-            "search_doc": search, "updated_at": now}
+            "latest_file": row.name, "search_doc": search, "updated_at": now}

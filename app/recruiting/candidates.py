@@ -60,6 +60,12 @@ class CandidateRow:
     years: float | None
     skills: list[str]
     updated_at: datetime
+    latest_file: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the candidate is shown: their name, else their latest file's."""
+        return self.name or self.latest_file or "Unnamed candidate"
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,8 @@ class CandidateDetail:
 
 def _row(r: Any) -> CandidateRow:
     updated = r.updated_at if r.updated_at.tzinfo else r.updated_at.replace(tzinfo=timezone.utc)
-    return CandidateRow(r.id, r.name, r.email, r.phone, r.years, list(r.skills or []), updated)
+    return CandidateRow(r.id, r.name, r.email, r.phone, r.years, list(r.skills or []), updated,
+                        r.latest_file)
 
 
 def _terms(q: str | None) -> list[str]:
@@ -120,7 +127,7 @@ def search(user: User, q: str | None = None, *, cursor: str | None = None,
         rows = conn.execute(
             select(candidate_t.c.id, candidate_t.c.name, candidate_t.c.email,
                    candidate_t.c.phone, candidate_t.c.years, candidate_t.c.skills,
-                   candidate_t.c.updated_at)
+                   candidate_t.c.updated_at, candidate_t.c.latest_file)
             .where(*conditions)
             .order_by(candidate_t.c.updated_at.desc(), candidate_t.c.id.desc())
             .limit(limit + 1)).all()

@@ -81,3 +81,22 @@ async def test_chosen_candidates_are_screened_for_an_opening(user, web):
     # Ids that are not one's own: a plain New screening, nothing chosen
     await user.open("/new?candidates=999999999")
     await user.should_see(marker="upload")
+
+
+async def test_a_name_with_quotes_and_markup_is_shown_as_text(user, web):
+    from sqlalchemy import insert
+
+    from app.db import get_engine
+    from app.models import Candidate
+
+    account = make_account()
+    name = "Sean O'Brien <b>bold</b> ' x='1"
+    with get_engine().begin() as conn:
+        cid = conn.execute(insert(Candidate.__table__).values(
+            owner_id=account.id, name=name, skills=[], fingerprint={}, latest_file="cv.pdf",
+            search_doc=name.casefold()).returning(Candidate.__table__.c.id)).scalar_one()
+    await sign_in(user, account.email, PASSWORD)
+    await user.open("/candidates")
+    await user.should_see(name)
+    box = next(iter(user.find(marker=f"choose-{cid}").elements))
+    assert box.props["aria-label"] == f"Choose {name}" and "x" not in box.props

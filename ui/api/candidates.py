@@ -24,11 +24,13 @@ class CandidateOut(BaseModel):
     years: float | None
     skills: list[str]
     updated_at: datetime
+    latest_file: str
 
     @classmethod
     def of(cls, row: candidates.CandidateRow) -> CandidateOut:
         return cls(id=row.id, name=row.name, email=row.email, phone=row.phone,
-                   years=row.years, skills=row.skills, updated_at=row.updated_at)
+                   years=row.years, skills=row.skills, updated_at=row.updated_at,
+                   latest_file=row.latest_file)
 
 
 class CandidatePageOut(BaseModel):

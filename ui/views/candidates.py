@@ -140,13 +140,14 @@ class CandidateSearch:
 def _candidate_card(row: candidates.CandidateRow, chosen: bool, on_choose) -> None:
     with ui.card().classes("w-full gap-1 sl-card").mark(f"candidate-{row.id}"):
         with ui.row().classes("w-full items-center gap-2 no-wrap"):
-            ui.checkbox(value=chosen, on_change=on_choose).props(
-                f"aria-label='Choose {row.name or 'this candidate'}'").mark(f"choose-{row.id}")
-            ui.link(row.name or "Name not found", f"/candidates/{row.id}").classes(
-                "text-h6 sl-wrap")
+            box = ui.checkbox(value=chosen, on_change=on_choose).mark(f"choose-{row.id}")
+            # Set as a value, never parsed from a props string: names hold quotes.
+            box._props["aria-label"] = f"Choose {row.label}"
+            ui.link(row.label, f"/candidates/{row.id}").classes("text-h6 sl-wrap")
         contacts = " · ".join(v for v in (row.email, row.phone) if v)
-        if contacts:
-            ui.label(contacts).classes("text-caption sl-muted sl-wrap")
+        if contacts or not row.name:
+            ui.label(contacts or "No name found in the resume").classes(
+                "text-caption sl-muted sl-wrap")
         facts = [words.years_text(row.years)] if row.years is not None else []
         facts.append(f"last screened {words.when_text(row.updated_at)}")
         ui.label(" · ".join(f for f in facts if f)).classes("text-caption sl-muted")
@@ -158,9 +159,12 @@ def _candidate_card(row: candidates.CandidateRow, chosen: bool, on_choose) -> No
 
 def show_candidate(user, found: candidates.CandidateDetail) -> None:
     row = found.candidate
-    with theme.frame(user, row.name or "Candidate"):
+    with theme.frame(user, row.label):
         ui.link("← Candidates", "/candidates").classes("text-body2")
-        ui.label(row.name or "Name not found").classes("text-h5 sl-wrap")
+        ui.label(row.label).classes("text-h5 sl-wrap")
+        if not row.name:
+            ui.label("No name found in the resume: shown by its file name.").classes(
+                "sl-muted")
         with ui.card().classes("w-full gap-2 sl-card"):
             contacts = " · ".join(v for v in (row.email, row.phone) if v)
             if contacts:

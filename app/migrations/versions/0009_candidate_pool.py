@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column('skills', sa.JSON(), nullable=False),
         sa.Column('fingerprint', sa.JSON(), nullable=False),
         sa.Column('latest_item_id', sa.BigInteger(), nullable=True),
+        sa.Column('latest_file', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column('search_doc', sa.Text(), nullable=False),
         sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
