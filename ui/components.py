@@ -75,3 +75,21 @@ async def act(action: Callable[[], Awaitable[Any]], *, done: str | None = None) 
     if done:
         ui.notify(done, type="positive")
     return result
+
+
+# The upload boxes (New screening, Add resumes). Old Word files and images too: they are
+# refused on the server, listed with the reason.
+ACCEPT = ".pdf,.docx,.txt,.md,.rtf,.html,.htm,.zip,.doc,.jpg,.jpeg,.png,.heic,.tif,.tiff"
+DROP_ZONE = r"""
+<div class="column items-center justify-center q-pa-lg text-center full-width relative-position sl-dropzone"
+     role="button" tabindex="0" aria-label="Add resumes"
+     @click="props.pickFiles" @keydown.enter="props.pickFiles">
+  <q-icon name="upload_file" size="3rem" />
+  <div class="text-h6">Drop resumes here</div>
+  <div class="text-body2">or click to choose files: PDF, Word, text or ZIP</div>
+  <div v-if="props.isUploading" class="row items-center q-gutter-sm q-mt-sm">
+    <q-spinner size="1.5rem" /><span>Uploading {{ props.uploadProgressLabel }}</span>
+  </div>
+  <q-uploader-add-trigger />
+</div>
+"""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from app.analysis import messages
 from app.recruiting import uploads
 from tests.analysis import factories
-from ui.views.new import ACCEPT
+from ui.components import ACCEPT
 
 OLD_DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(64)

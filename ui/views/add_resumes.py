@@ -17,7 +17,7 @@ from app.models import Batch, User
 from app.recruiting import uploads
 from app.settings import get_settings
 from ui import words
-from ui.views.new import ACCEPT, DROP_ZONE
+from ui.components import ACCEPT, DROP_ZONE
 
 
 class AddResumes:

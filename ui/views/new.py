@@ -20,26 +20,12 @@ from app.models import Batch
 from app.recruiting import parking, uploads
 from app.settings import Settings, get_settings
 from ui import auth, theme, words
+from ui.components import ACCEPT, DROP_ZONE
 from ui.views.saved_openings import SavedOpeningsBar
 
 log = logging.getLogger("shortlist.ui.new")
 
-# Old Word files and images too: they are refused on the server, listed with the reason.
-ACCEPT = ".pdf,.docx,.txt,.md,.rtf,.html,.htm,.zip,.doc,.jpg,.jpeg,.png,.heic,.tif,.tiff"
 SHOWN_FILES = 50
-DROP_ZONE = r"""
-<div class="column items-center justify-center q-pa-lg text-center full-width relative-position sl-dropzone"
-     role="button" tabindex="0" aria-label="Add resumes"
-     @click="props.pickFiles" @keydown.enter="props.pickFiles">
-  <q-icon name="upload_file" size="3rem" />
-  <div class="text-h6">Drop resumes here</div>
-  <div class="text-body2">or click to choose files: PDF, Word, text or ZIP</div>
-  <div v-if="props.isUploading" class="row items-center q-gutter-sm q-mt-sm">
-    <q-spinner size="1.5rem" /><span>Uploading {{ props.uploadProgressLabel }}</span>
-  </div>
-  <q-uploader-add-trigger />
-</div>
-"""
 SHOWN_REJECTED = 100
 
 
