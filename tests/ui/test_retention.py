@@ -46,6 +46,7 @@ async def test_keep_longer_then_delete_after_confirming(user, web):
         await asyncio.sleep(0.05)
     assert [count_rows(m) for m in (Batch, Item, Document)] == [0, 0, 0]
     await user.should_see("You have no screenings yet.", retries=30)  # back on the list
+    await user.should_see("The screening and its resumes were deleted.")
 
 
 async def test_a_read_only_admin_sees_the_date_but_no_buttons(user, web):

@@ -91,4 +91,4 @@ class RetentionLine:
         except ShortlistError as exc:
             ui.notify(exc.message, type="negative")
             return
-        ui.navigate.to("/")
+        ui.navigate.to("/?deleted=1")

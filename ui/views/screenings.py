@@ -25,6 +25,8 @@ def register() -> None:
         if user is None:
             return RedirectResponse(auth.signin_url("/"), status_code=303)
         ScreeningList(user).build()
+        if request.query_params.get("deleted"):  # from a screening's "Delete screening"
+            ui.notify("The screening and its resumes were deleted.", type="positive")
 
 
 class ScreeningCard:
