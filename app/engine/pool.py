@@ -14,10 +14,10 @@ were added links only the new ones).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, insert, select, update
 
 from app.analysis import identity
 from app.models import Batch, Candidate, CandidateItem, CandidateKey, DocumentReading, Item, utcnow
@@ -45,26 +45,50 @@ def link_batch(conn: Connection, batch_id: uuid.UUID) -> int:
         return 0
     kept = [r for r in rows if r.duplicate_of is None]
     prints = {r.id: identity.from_result(r.result) or identity.Fingerprint() for r in kept}
-    known = _candidates_sharing_keys(conn, owner_id, prints.values())
+    known, by_key = _candidates_sharing_keys(conn, owner_id, prints.values())
     candidate_of: dict[int, int] = dict(conn.execute(
         select(link_t.c.item_id, link_t.c.candidate_id).join(
             item_t, item_t.c.id == link_t.c.item_id).where(item_t.c.batch_id == batch_id)).all())
     now = utcnow()
+    updates: dict[int, dict[str, Any]] = {}
+    new_keys: list[dict[str, Any]] = []
+    new_rows: list[tuple[Any, list[str], dict[str, Any]]] = []
     for row in kept:
         fp = prints[row.id]
         keys = identity.lookup_keys(fp)
-        match = next((cid for cid, other in known.items() if set(keys) & other.keys
-                      and identity.compare(fp, other.fingerprint) == identity.Verdict.same), None)
-        values = _candidate_values(row, fp, now)
+        # Only the candidates sharing a key are compared (the keys index them), in id order
+        nearby = sorted({cid for k in keys for cid in by_key.get(k, ())})
+        match = next((cid for cid in nearby
+                      if identity.compare(fp, known[cid]) == identity.Verdict.same), None)
         if match is None:
-            match = conn.execute(insert(candidate_t).values(
-                owner_id=owner_id, created_at=now, **values).returning(candidate_t.c.id)
-            ).scalar_one()
-        else:
-            conn.execute(update(candidate_t).where(candidate_t.c.id == match).values(**values))
-        _add_keys(conn, owner_id, match, keys)
-        known[match] = _Known(fp, set(keys) | (known[match].keys if match in known else set()))
+            new_rows.append((row, keys, _candidate_values(row, fp, now)))
+            continue
+        updates[match] = _candidate_values(row, fp, now)
+        known[match] = fp  # the latest file speaks for them from now on
         candidate_of[row.id] = match
+        # by_key holds every stored row of these keys: the candidate's missing ones are new
+        new_keys.extend({"owner_id": owner_id, "key": k, "candidate_id": match}
+                        for k in dict.fromkeys(keys) if match not in by_key.get(k, ()))
+        _index(by_key, match, keys)
+    # Within one screening, kept files are different people: their new candidates are
+    # written together, then their keys.
+    if new_rows:
+        ids = conn.execute(
+            insert(candidate_t).returning(candidate_t.c.id, sort_by_parameter_order=True),
+            [{"owner_id": owner_id, "created_at": now, **values} for _, _, values in new_rows],
+        ).scalars().all()
+        new_keys.extend({"owner_id": owner_id, "key": k, "candidate_id": cid}
+                        for cid, (_, keys, _) in zip(ids, new_rows) for k in dict.fromkeys(keys))
+        for cid, (row, _, _) in zip(ids, new_rows):
+            candidate_of[row.id] = cid
+    if new_keys:
+        conn.execute(insert(key_t), new_keys)
+    if updates:
+        columns = sorted(next(iter(updates.values())))
+        conn.execute(
+            update(candidate_t).where(candidate_t.c.id == bindparam("c_id"))
+            .values({c: bindparam(f"c_{c}") for c in columns}),
+            [{"c_id": cid, **{f"c_{c}": v[c] for c in columns}} for cid, v in updates.items()])
     links = [{"item_id": r.id, "candidate_id": candidate_of[r.duplicate_of or r.id]}
              for r in rows if (r.duplicate_of or r.id) in candidate_of]
     if links:
@@ -82,36 +106,29 @@ def forget_unlinked(conn: Connection, owner_ids: Iterable[int] | None = None) ->
     return conn.execute(query).rowcount
 
 
-class _Known:
-    __slots__ = ("fingerprint", "keys")
-
-    def __init__(self, fingerprint: identity.Fingerprint, keys: set[str]) -> None:
-        self.fingerprint, self.keys = fingerprint, keys
+def _index(by_key: dict[str, set[int]], candidate_id: int, keys: Iterable[str]) -> None:
+    for key in keys:
+        by_key.setdefault(key, set()).add(candidate_id)
 
 
 def _candidates_sharing_keys(conn: Connection, owner_id: int,
-                             prints: Iterable[identity.Fingerprint]) -> dict[int, _Known]:
+                             prints: Iterable[identity.Fingerprint],
+                             ) -> tuple[dict[int, identity.Fingerprint], dict[str, set[int]]]:
+    """The owner's candidates sharing a key with these fingerprints: their fingerprints,
+    and the candidates under each key."""
     wanted = sorted({k for fp in prints for k in identity.lookup_keys(fp)})
-    keys_of: dict[int, set[str]] = {}
+    by_key: dict[str, set[int]] = {}
     for start in range(0, len(wanted), _CHUNK):
         for cid, key in conn.execute(select(key_t.c.candidate_id, key_t.c.key).where(
                 key_t.c.owner_id == owner_id, key_t.c.key.in_(wanted[start:start + _CHUNK]))):
-            keys_of.setdefault(cid, set()).add(key)
-    if not keys_of:
-        return {}
-    found = conn.execute(select(candidate_t.c.id, candidate_t.c.fingerprint).where(
-        candidate_t.c.id.in_(sorted(keys_of)))).all()
-    return {cid: _Known(identity.Fingerprint.from_dict(fp or {}), keys_of[cid])
-            for cid, fp in found}
-
-
-def _add_keys(conn: Connection, owner_id: int, candidate_id: int, keys: Sequence[str]) -> None:
-    have = set(conn.execute(select(key_t.c.key).where(
-        key_t.c.owner_id == owner_id, key_t.c.candidate_id == candidate_id)).scalars())
-    new = [{"owner_id": owner_id, "key": k, "candidate_id": candidate_id}
-           for k in dict.fromkeys(keys) if k not in have]
-    if new:
-        conn.execute(insert(key_t), new)
+            by_key.setdefault(key, set()).add(cid)
+    ids = sorted({cid for cids in by_key.values() for cid in cids})
+    known: dict[int, identity.Fingerprint] = {}
+    for start in range(0, len(ids), _CHUNK):
+        for cid, fp in conn.execute(select(candidate_t.c.id, candidate_t.c.fingerprint).where(
+                candidate_t.c.id.in_(ids[start:start + _CHUNK]))):
+            known[cid] = identity.Fingerprint.from_dict(fp or {})
+    return known, by_key
 
 
 def _candidate_values(row: Any, fp: identity.Fingerprint, now) -> dict[str, Any]:

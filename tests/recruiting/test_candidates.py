@@ -105,3 +105,22 @@ def test_a_person_goes_with_the_last_screening_that_holds_their_files(stack):
     assert sorted(_pool(owner)) == ["Maria Garcia"]  # Jane's only screening is gone
     batches.delete(admin, second.id)
     assert [count_rows(m) for m in (Candidate, CandidateKey, CandidateItem)] == [0, 0, 0]
+
+
+def test_a_new_file_is_compared_only_with_candidates_sharing_a_key(stack, monkeypatch):
+    """Linking a screening compares each person only with the candidates found under one
+    of their keys (an email, a phone, a band of the text signature), never the whole pool."""
+    from app.analysis import identity
+
+    owner = make_user()
+    _screen(stack, owner, [("nurse.txt", factories.NURSE.encode()),
+                           ("dev.pdf", factories.make_pdf(factories.SOFTWARE_SENIOR)),
+                           ("sales.txt", factories.SALES.encode())])
+    compared = []
+    real = identity.compare
+    monkeypatch.setattr(identity, "compare", lambda a, b: compared.append(b) or real(a, b))
+    _screen(stack, owner, [("teacher.txt", factories.TEACHER.encode())])
+    assert compared == []  # nobody in the pool shares a key with her
+    _screen(stack, owner, [("maria.docx", factories.make_docx(factories.NURSE))])
+    assert [fp.name for fp in compared] == [("maria", "garcia")]
+    assert sorted(_pool(owner)) == ["Emily Watson", "Jane Doe", "Maria Garcia", "Olivia Brown"]
