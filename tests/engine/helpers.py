@@ -47,6 +47,14 @@ def wait_finished(batch_id, timeout: float = 60.0) -> Batch:
                       message=f"batch {batch_id} to finish")
 
 
+def wait_finalized(batch_id, timeout: float = 60.0) -> Batch:
+    """Finished, and its finalize message (summary, reports, the pool) handled too: call it
+    while a worker runs, as finalizing is a message of its own."""
+    wait_finished(batch_id, timeout=timeout)
+    return wait_until(lambda: (b := load(batch_id)).summary is not None and b,
+                      timeout=timeout, message=f"batch {batch_id} to be finalized")
+
+
 def items(batch_id) -> list[Item]:
     t = Item.__table__
     with get_engine().connect() as conn:

@@ -12,7 +12,7 @@ from app.errors import InvalidInput, NotFound
 from app.models import Candidate, CandidateItem, CandidateKey
 from app.recruiting import candidates, rescreen
 from tests.analysis import factories
-from tests.engine.helpers import count_rows, items, make_user, wait_finished
+from tests.engine.helpers import count_rows, items, make_user, wait_finalized
 
 OPENING = {"title": "Registered Nurse", "description": "Patient care, BLS, ICU."}
 
@@ -21,11 +21,7 @@ def _screen(stack, user, files):
     batch = batches.submit(user, kind="resume", params=OPENING,
                            items=[NewItem(n, d) for n, d in files])
     with stack.worker(threads=2):
-        wait_finished(batch.id, timeout=120)
-    from tests.conftest import wait_until
-    from tests.engine.helpers import load
-
-    wait_until(lambda: load(batch.id).summary is not None, message="finalized")
+        wait_finalized(batch.id, timeout=120)  # finalizing links the pool
     return batch
 
 
@@ -49,11 +45,7 @@ def test_one_entry_per_person_across_screenings(stack):
     # Screening her files again links them to her, it does not add a person
     again = rescreen.rescreen(owner, second.id, params={"title": "Charge Nurse"})
     with stack.worker(threads=2):
-        wait_finished(again.id, timeout=120)
-    from tests.conftest import wait_until
-    from tests.engine.helpers import load
-
-    wait_until(lambda: load(again.id).summary is not None, message="finalized")
+        wait_finalized(again.id, timeout=120)
     assert sorted(_pool(owner)) == ["Jane Doe", "Maria Garcia", "Olivia Brown"]
     assert len(candidates.detail(owner, pool["Maria Garcia"].id).files) == 3
     assert count_rows(CandidateItem) == len(items(first.id)) + 2 * len(items(second.id))

@@ -25,7 +25,7 @@ from tests.engine.helpers import (
     items,
     load,
     make_user,
-    wait_finished,
+    wait_finalized,
 )
 
 OPENING = {"title": "Registered Nurse", "description": "Patient care, BLS, ICU."}
@@ -35,8 +35,7 @@ def _screen(stack, user, files):
     batch = batches.submit(user, kind="resume", params=OPENING,
                            items=[NewItem(n, d) for n, d in files])
     with stack.worker(threads=2):
-        wait_finished(batch.id, timeout=120)
-        wait_until(lambda: load(batch.id).summary is not None, message="finalized")
+        wait_finalized(batch.id, timeout=120)
     return batch
 
 

@@ -22,7 +22,7 @@ from app.errors import InvalidInput, NotFound
 from app.models import Batch, Document, DocumentReading, utcnow
 from app.recruiting import rescreen, uploads
 from tests.analysis import factories
-from tests.engine.helpers import count_rows, items, make_user, wait_finished
+from tests.engine.helpers import count_rows, items, make_user, wait_finalized
 
 NURSE_OPENING = {"title": "Registered Nurse",
                  "description": "A registered nurse with patient care and BLS for our ICU.",
@@ -44,7 +44,7 @@ def _files():
 def _screen(stack, user, **params):
     batch = batches.submit(user, kind="resume", items=_files(), params=params)
     with stack.worker(threads=2):
-        return wait_finished(batch.id, timeout=120)
+        return wait_finalized(batch.id, timeout=120)
 
 
 def _by_name(batch_id):
@@ -65,7 +65,7 @@ def test_a_rescreen_shares_the_files_reuses_the_readings_and_scores_as_a_first_s
     again = rescreen.rescreen(user, first.id, params=DEV_OPENING)
     assert (again.title, again.total, again.owner_id) == ("Backend Developer", 4, user.id)
     with stack.worker(threads=2):
-        again = wait_finished(again.id, timeout=120)
+        again = wait_finalized(again.id, timeout=120)
     # No file was opened again; the locked one failed again with its reason
     assert opened == []
     assert _by_name(again.id)["locked.pdf"].error == _by_name(first.id)["locked.pdf"].error
@@ -100,7 +100,7 @@ def test_an_old_profile_is_read_again_from_the_kept_text(stack):
     assert readings.load(document_id, again.id, "another version") is None
     assert readings.load(document_id, again.id, reading_version()).data == stale
     with stack.worker(threads=2):
-        wait_finished(again.id, timeout=120)
+        wait_finalized(again.id, timeout=120)
     with get_engine().connect() as conn:
         row = conn.execute(select(reading.c.data, reading.c.read_at).where(
             reading.c.document_id == document_id)).one()
@@ -115,7 +115,7 @@ def test_deleting_either_screening_keeps_the_files_the_other_uses(stack):
     first = _screen(stack, user, **NURSE_OPENING)
     again = rescreen.rescreen(user, first.id, params=DEV_OPENING, lane="normal")
     with stack.worker(threads=2):
-        wait_finished(again.id, timeout=120)
+        wait_finalized(again.id, timeout=120)
     batches.delete(admin, first.id)
     assert count_rows(Document) == 4 + 2  # the four files and the re-screen's two reports
     assert count_rows(DocumentReading) == 4

@@ -21,7 +21,7 @@ from app.models import (
 from app.recruiting import rescreen, retention
 from tests.admin_views.conftest import audit_rows
 from tests.analysis import factories
-from tests.engine.helpers import count_rows, load, make_user, wait_finished
+from tests.engine.helpers import count_rows, load, make_user, wait_finalized
 
 OPENING = {"title": "Registered Nurse", "description": "Patient care and BLS."}
 
@@ -31,7 +31,7 @@ def _finished(stack, user):
         batches.NewItem("nurse.txt", factories.NURSE.encode()),
         batches.NewItem("dev.pdf", factories.make_pdf(factories.SOFTWARE_SENIOR))])
     with stack.worker(threads=2):
-        wait_finished(batch.id, timeout=120)
+        wait_finalized(batch.id, timeout=120)
     return batch
 
 
@@ -77,7 +77,7 @@ def test_a_screening_screened_again_keeps_its_files_until_both_are_deleted(stack
     first = _finished(stack, owner)
     again = rescreen.rescreen(owner, first.id, params={"title": "Developer"})
     with stack.worker(threads=2):
-        wait_finished(again.id, timeout=120)
+        wait_finalized(again.id, timeout=120)
     batches.delete(owner, first.id)
     assert (count_rows(Item), count_rows(DocumentReading)) == (2, 2)
     batches.delete(owner, again.id)
