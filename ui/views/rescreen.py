@@ -27,7 +27,39 @@ def readable_source(user: User, batch_id: str) -> Batch | None:
     return batch if batch.kind == "resume" else None
 
 
-class RescreenForm(NewScreeningForm):
+class _KeptResumesForm(NewScreeningForm):
+    """New screening of resumes already stored: in place of the drop zone, a card saying
+    which ones (`describe`), nothing to upload."""
+
+    icon = "replay"
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def links(self) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def build_resumes(self) -> None:
+        with ui.card().classes("w-full gap-2 sl-card").mark("rescreen-source"):
+            ui.label("Resumes").classes("text-h6")
+            with ui.row().classes("items-center gap-2 no-wrap"):
+                ui.icon(self.icon, size="sm").classes("text-primary")
+                ui.label(self.describe()).classes("sl-wrap").mark("rescreen-count")
+            ui.label("Nothing to upload: what was read from each file is reused, so only the"
+                     " scoring runs and the new shortlist is ready in moments.").classes(
+                "sl-muted")
+            with ui.row().classes("gap-4"):
+                for text, target in self.links():
+                    ui.link(text, target)
+
+    def show_files(self) -> None:
+        pass  # no uploads here
+
+    def has_resumes(self) -> bool:
+        return True
+
+
+class RescreenForm(_KeptResumesForm):
     def __init__(self, user: User, settings: Settings, source: Batch) -> None:
         super().__init__(user, settings)
         self.source = source
@@ -37,28 +69,13 @@ class RescreenForm(NewScreeningForm):
         self.prefill(self.source.params or {})
         self.show_suggestions()
 
-    def build_resumes(self) -> None:
-        source = self.source
-        title = source.title or "Untitled opening"
-        with ui.card().classes("w-full gap-2 sl-card").mark("rescreen-source"):
-            ui.label("Resumes").classes("text-h6")
-            with ui.row().classes("items-center gap-2 no-wrap"):
-                ui.icon("replay", size="sm").classes("text-primary")
-                ui.label(f"The {source.total} resume{'s' if source.total != 1 else ''} of"
-                         f" “{title}”, screened again for this opening.").classes(
-                    "sl-wrap").mark("rescreen-count")
-            ui.label("Nothing to upload: what was read from each file is reused, so only the"
-                     " scoring runs and the new shortlist is ready in moments.").classes(
-                "sl-muted")
-            with ui.row().classes("gap-4"):
-                ui.link("See the earlier shortlist", f"/screenings/{source.id}")
-                ui.link("Upload other resumes instead", "/new")
+    def describe(self) -> str:
+        n, title = self.source.total, self.source.title or "Untitled opening"
+        return f"The {n} resume{'s' if n != 1 else ''} of “{title}”, screened again for this opening."
 
-    def show_files(self) -> None:
-        pass  # no uploads here
-
-    def has_resumes(self) -> bool:
-        return True
+    def links(self) -> list[tuple[str, str]]:
+        return [("See the earlier shortlist", f"/screenings/{self.source.id}"),
+                ("Upload other resumes instead", "/new")]
 
     async def start(self, user: User) -> Batch | None:
         return await run.io_bound(
@@ -81,31 +98,20 @@ def candidate_ids(user: User, text: str) -> list[int]:
     return ids if candidates.owned(user, ids) == ids else []
 
 
-class CandidatesForm(NewScreeningForm):
+class CandidatesForm(_KeptResumesForm):
+    icon = "groups"
+
     def __init__(self, user: User, settings: Settings, chosen: list[int]) -> None:
         super().__init__(user, settings)
         self.chosen = chosen
 
-    def build_resumes(self) -> None:
+    def describe(self) -> str:
         n = len(self.chosen)
-        with ui.card().classes("w-full gap-2 sl-card").mark("rescreen-source"):
-            ui.label("Resumes").classes("text-h6")
-            with ui.row().classes("items-center gap-2 no-wrap"):
-                ui.icon("groups", size="sm").classes("text-primary")
-                ui.label(f"The latest resume of the {n} candidate{'s' if n != 1 else ''}"
-                         " you chose, screened for this opening.").classes("sl-wrap").mark(
-                    "rescreen-count")
-            ui.label("Nothing to upload: what was read from each file is reused, so only the"
-                     " scoring runs.").classes("sl-muted")
-            with ui.row().classes("gap-4"):
-                ui.link("Back to the candidates", "/candidates")
-                ui.link("Upload resumes instead", "/new")
+        return (f"The latest resume of the {n} candidate{'s' if n != 1 else ''} you chose,"
+                " screened for this opening.")
 
-    def show_files(self) -> None:
-        pass  # no uploads here
-
-    def has_resumes(self) -> bool:
-        return True
+    def links(self) -> list[tuple[str, str]]:
+        return [("Back to the candidates", "/candidates"), ("Upload resumes instead", "/new")]
 
     async def start(self, user: User) -> Batch | None:
         return await run.io_bound(
