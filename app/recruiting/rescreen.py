@@ -18,10 +18,11 @@ from app.db import get_engine
 from app.engine import batches
 from app.engine.batches import NewItem
 from app.errors import InvalidInput, NotFound
-from app.models import Batch, Candidate, CandidateItem, Item, User, utcnow
+from app.models import Batch, CandidateItem, Item, User, utcnow
+from app.recruiting import candidates
 
 item_t = Item.__table__
-candidate_t, link_t = Candidate.__table__, CandidateItem.__table__
+link_t = CandidateItem.__table__
 
 
 def rescreen(user: User, source_id: uuid.UUID | str, *, params: dict[str, Any],
@@ -56,11 +57,9 @@ def screen_candidates(user: User, candidate_ids: Sequence[int], *, params: dict[
     ids = list(dict.fromkeys(int(i) for i in candidate_ids))
     if not ids:
         raise InvalidInput("Choose at least one candidate to screen.")
+    if candidates.owned(user, ids) != ids:
+        raise NotFound("We could not find some of those candidates.")
     with get_engine().connect() as conn:
-        owned = set(conn.execute(select(candidate_t.c.id).where(
-            candidate_t.c.id.in_(ids), candidate_t.c.owner_id == user.id)).scalars())
-        if owned != set(ids):
-            raise NotFound("We could not find some of those candidates.")
         latest: dict[int, tuple[str, int]] = {}
         for cid, name, document_id in conn.execute(
                 select(link_t.c.candidate_id, item_t.c.name, item_t.c.document_id)
