@@ -6,6 +6,9 @@ per unit of work with `session_scope()`, which commits on success and rolls back
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -17,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine
 
+from app.errors import InvalidInput
 from app.settings import Settings, get_settings
 
 T = TypeVar("T")
@@ -183,3 +187,35 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# --- Keyset page cursors ------------------------------------------------------------
+# A JSON object of the last row's sort key, opaque to clients (URL-safe base64): the
+# admin's batch search and the candidate pool page with them.
+
+CURSOR_MAX_CHARS = 512
+
+
+class InvalidCursor(InvalidInput):
+    """This page cursor is not valid. Use the next_cursor of the previous page as it is."""
+
+    code = "invalid_cursor"
+
+
+def encode_cursor(data: dict) -> str:
+    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict:
+    """The object a cursor holds; InvalidCursor for anything else."""
+    try:
+        if len(cursor) > CURSOR_MAX_CHARS:
+            raise ValueError("too long")
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        return data
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidCursor() from None

@@ -19,9 +19,6 @@ ix_item_batch_status_id for the items of a batch, and the trigram indexes of mig
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 import uuid
 from collections.abc import Iterator, Sequence
@@ -34,7 +31,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
 from app.accounts.permissions import check_active, check_read, is_admin
-from app.db import get_engine
+from app.db import InvalidCursor, decode_cursor, encode_cursor, get_engine
 from app.engine.batches import get_batch
 from app.engine.kinds import KINDS, get_kind
 from app.errors import InvalidInput
@@ -59,12 +56,6 @@ MAX_NAME_PROBE_ITEMS = 20_000
 # fewer with a common file-name search, where each match costs a look at names.
 COUNT_MAX, COUNT_MAX_TEXT = 10_000, 1_000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class InvalidCursor(InvalidInput):
-    """This page cursor is not valid. Use the next_cursor of the previous page as it is."""
-
-    code = "invalid_cursor"
 
 
 @dataclass(frozen=True)
@@ -125,24 +116,6 @@ def _sort_column(key: str) -> ColumnElement:
     return {"created": batch_t.c.created_at, "title": func.lower(batch_t.c.title),
             "owner": user_t.c.email, "status": batch_t.c.status, "kind": batch_t.c.kind,
             "total": batch_t.c.total, "failed": batch_t.c.n_failed}[key]
-
-
-def encode_cursor(data: dict) -> str:
-    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> dict:
-    try:
-        if len(cursor) > 512:
-            raise ValueError("too long")
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
-        return data
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidCursor() from None
 
 
 def _batch_cursor(row, sort: str) -> str:

@@ -8,9 +8,6 @@ Pages follow a keyset cursor on (updated_at, id), newest first, never an offset.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from app.accounts.permissions import check_active, is_admin
-from app.db import get_engine
+from app.db import InvalidCursor, decode_cursor, encode_cursor, get_engine
 from app.errors import InvalidInput, NotFound
 from app.models import Batch, Candidate, CandidateItem, Item, User
 
@@ -28,27 +25,6 @@ item_t, batch_t = Item.__table__, Batch.__table__
 MAX_LIMIT, MAX_TERMS = 100, 8
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 NOT_FOUND = "We could not find that candidate."
-
-
-class InvalidCursor(InvalidInput):
-    """This page cursor is not valid. Use the next_cursor of the previous page as it is."""
-
-    code = "invalid_cursor"
-
-
-def _encode_cursor(updated_at: datetime, candidate_id: int) -> str:
-    raw = json.dumps({"u": updated_at.isoformat(), "i": candidate_id}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        if len(cursor) > 256:
-            raise ValueError("too long")
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(data["u"]), int(data["i"])
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InvalidCursor() from None
 
 
 @dataclass(frozen=True)
@@ -119,7 +95,11 @@ def search(user: User, q: str | None = None, *, cursor: str | None = None,
         conditions.append(candidate_t.c.years >= min_years)
     conditions += [candidate_t.c.search_doc.like(f"%{t}%", escape="\\") for t in _terms(q)]
     if cursor:
-        after, after_id = _decode_cursor(cursor)
+        data = decode_cursor(cursor)
+        try:
+            after, after_id = datetime.fromisoformat(data["u"]), int(data["i"])
+        except (KeyError, TypeError, ValueError):
+            raise InvalidCursor() from None
         conditions.append(or_(candidate_t.c.updated_at < after,
                               and_(candidate_t.c.updated_at == after,
                                    candidate_t.c.id < after_id)))
@@ -132,9 +112,10 @@ def search(user: User, q: str | None = None, *, cursor: str | None = None,
             .order_by(candidate_t.c.updated_at.desc(), candidate_t.c.id.desc())
             .limit(limit + 1)).all()
     page = [_row(r) for r in rows[:limit]]
-    more = len(rows) > limit
-    next_cursor = _encode_cursor(rows[limit - 1].updated_at, rows[limit - 1].id) \
-        if more else None
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor({"u": last.updated_at.isoformat(), "i": last.id})
     return CandidatePage(page, next_cursor)
 
 

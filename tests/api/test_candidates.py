@@ -47,7 +47,7 @@ def test_search_page_and_read_the_pool(api):
     assert api.get("/candidates", other).json() == {"data": [], "next_cursor": None}
     assert error_of(api.get(f"/candidates/{jane}", other)) == (404, "not_found")
     assert error_of(api.get("/candidates/0", owner)) == (422, "validation_error")
-    assert error_of(api.get("/candidates?cursor=bad", owner)) == (422, "invalid_cursor")
+    assert error_of(api.get("/candidates?cursor=bad", owner)) == (400, "invalid_cursor")
     assert api.get("/candidates").status_code == 401
 
 

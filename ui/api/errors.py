@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import errors
-from app.admin.batch_search import InvalidCursor
+from app.db import InvalidCursor
 from app.settings import get_settings
 from app.units import human_size
 from ui.api.config import MULTIPART_OVERHEAD_BYTES, SMALL_BODY_BYTES, setting
