@@ -58,7 +58,7 @@ class CandidateDetailOut(CandidateOut):
                         " first. `q` matches every word in the name, email, phone, skills,"
                         " role titles or the start of the resume, in any case. Pages: pass"
                         " `next_cursor` back as `cursor`.",
-            responses=errors_doc(401, 403, 422))
+            responses=errors_doc(400, 401, 403, 422))
 def search_candidates(
     user: UserDep,
     q: str | None = Query(None, max_length=200),
