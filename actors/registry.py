@@ -1,8 +1,8 @@
 """Declare Shortlist's actors on a given broker. Thin: every actor calls one `app` function.
 
-One item actor per lane, each on its lane's queue with its own priority (Redis queues have
-no priority inside them; actor priority orders what a worker has fetched), and one
-finalize actor whose messages are routed to the batch's lane.
+One item actor per lane, each on its lane's queue (Redis queues have no priority inside
+them): a worker's threads take what it fetched from the lanes by weight
+(app.engine.shares); and one finalize actor whose messages are routed to the batch's lane.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy.exc
 
 from actors import claim_ahead
 from actors.shutdown import FlushEndings
-from app.engine import finalize, processing
+from app.engine import finalize, processing, shares
 from app.engine.dispatch import FINALIZE_ACTOR, LANE_PRIORITY, item_actor_name
 from app.engine.outcome import RetryItem
 from app.settings import LANES, Settings
@@ -50,6 +50,8 @@ def declare_actors(broker: dramatiq.Broker, settings: Settings) -> dict[str, dra
     if not any(isinstance(m, FlushEndings) for m in broker.middleware):
         broker.add_middleware(FlushEndings())
     claim_ahead.install(broker)
+    # Lanes share each worker's threads by weight (the one rule: app.engine.shares).
+    shares.install(broker, settings.lane_weights)
     actors = {}
     for lane in LANES:
         name = item_actor_name(lane)

@@ -255,6 +255,9 @@ class Batch(SQLModel, table=True):
     n_done: int = 0
     n_failed: int = 0
     n_cancelled: int = 0
+    # Most of its items in the broker at once: its owner's share of the lane's window,
+    # kept by app.engine.fairshare (a user's batches in a lane share one window).
+    dispatch_window: int = Field(default=100, sa_column_kwargs={"server_default": "100"})
     error: str | None = Field(default=None, max_length=1000)
     summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
     report_csv_id: int | None = Field(default=None, sa_column=Column(

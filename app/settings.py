@@ -6,6 +6,7 @@ Each field is an environment variable of the same name in upper case (`DATABASE_
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -16,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LANES: tuple[str, ...] = ("critical", "high", "normal", "low")
 PLANS: tuple[str, ...] = ("free", "basic", "premium", "enterprise")
 # A user's plan picks the lane their batches go to by default (DESIGN: "Lane").
+# Each lane's share of a worker's threads while several lanes have work (LANE_WEIGHTS).
+LANE_WEIGHTS: dict[str, int] = {"critical": 8, "high": 4, "normal": 2, "low": 1}
 PLAN_LANE: dict[str, str] = {
     "enterprise": "critical",
     "premium": "high",
@@ -83,7 +86,18 @@ class Settings(BaseSettings):
 
     # --- Dispatch and processing -------------------------------------------------------
     dispatch_window: int = Field(
-        100, ge=1, description="Most items of one batch in the broker at once (fairness)."
+        100, ge=1, description="Most items of one user's batches in one lane in the broker at"
+        " once: their active batches share it, at least 1 each (fairness between users)."
+    )
+    lane_weights: dict[str, int] = Field(
+        dict(LANE_WEIGHTS),
+        description="Each lane's share of every worker process's threads while several lanes"
+        " have work (JSON); a lane with nothing waiting lends its share to the others.",
+    )
+    lane_max_threads: dict[str, int] = Field(
+        {}, description="Hard pools (JSON, e.g. {\"low\": 2}): most messages of a lane one"
+        " worker process holds at once, running or waiting; unset lanes are limited only by"
+        " the threads.",
     )
     max_attempts: int = Field(3, ge=1, description="Tries per item before it fails.")
     retry_min_backoff_ms: int = Field(1_000, ge=0, description="First retry delay.")
@@ -92,7 +106,12 @@ class Settings(BaseSettings):
     lease_margin_s: int = Field(
         30, ge=1, description="A running item's lease is the time limit plus this margin."
     )
-    batch_timeout_s: int = Field(6 * 3600, ge=60, description="Longest a batch may run.")
+    batch_timeout_s: int = Field(
+        6 * 3600, ge=60, description="Longest a batch may run, counted from its first start"
+        " (waiting behind others does not count).")
+    batch_wait_timeout_s: int = Field(
+        3 * 24 * 3600, ge=60, description="Longest a batch may wait to start before it is"
+        " cancelled (a paused lane or no workers).")
 
     # --- Limits and quotas -------------------------------------------------------------
     max_file_bytes: int = Field(10 * 1024 * 1024, ge=1, description="Largest single file.")
@@ -260,6 +279,18 @@ class Settings(BaseSettings):
             raise ValueError("REDIS_URL must start with redis:// or rediss://")
         return value.strip() if value else value
 
+    @field_validator("lane_weights", "lane_max_threads")
+    @classmethod
+    def _per_lane(cls, value: dict[str, int], info) -> dict[str, int]:
+        unknown = sorted(set(value) - set(LANES))
+        if unknown:
+            raise ValueError(f"unknown lane {unknown[0]!r}: use {', '.join(LANES)}")
+        if any(n < 1 for n in value.values()):
+            raise ValueError("each lane's number must be at least 1")
+        if info.field_name == "lane_weights":
+            return {**LANE_WEIGHTS, **value}
+        return value
+
     @model_validator(mode="after")
     def _backoff_order(self) -> Settings:
         if self.retry_max_backoff_ms < self.retry_min_backoff_ms:
@@ -317,6 +348,8 @@ def settings_table() -> str:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         default = "unset" if field.default is None else field.default
+        if isinstance(default, dict):
+            default = json.dumps(default)
         rows.append(f"| `{name.upper()}` | `{default}` | {field.description} |")
     return "\n".join(rows)
 

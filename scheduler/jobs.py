@@ -19,9 +19,8 @@ class Job:
 
 
 def top_up() -> dict[str, int]:
-    """Safety net: any active batch with room in its window gets its next items sent."""
-    sent = sum(batches.dispatch_batch(batch_id) for batch_id in batches.active_batch_ids())
-    return {"sent": sent}
+    """Safety net: any active batch with room in its share gets its next items sent."""
+    return {"sent": batches.top_up_all()}
 
 
 def jobs(settings: Settings) -> list[Job]:

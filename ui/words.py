@@ -80,6 +80,24 @@ def duration_left(seconds: float) -> str:
     return text + " left"
 
 
+def in_about(seconds: float) -> str:
+    """'in less than a minute', 'in about 5 minutes', 'in about 2 hours'."""
+    if seconds < 50:
+        return "in less than a minute"
+    return "in " + duration_left(seconds).removesuffix(" left").replace("About", "about")
+
+
+def waiting_text(reason: str | None, start: datetime | None, finish: datetime | None,
+                 now: datetime | None = None) -> str:
+    """Why a screening waits and, when known, when it should start and finish."""
+    now = now or datetime.now(timezone.utc)
+    text = reason or ""
+    if start is not None and finish is not None:
+        text += (f" It should start {in_about((start - now).total_seconds())} and finish"
+                 f" {in_about((finish - now).total_seconds())}.")
+    return text.strip()
+
+
 def when_text(moment: datetime | None, now: datetime | None = None) -> str:
     """'just now', '5 minutes ago', 'yesterday', '12 Mar 2025'."""
     if moment is None:

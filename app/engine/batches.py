@@ -19,13 +19,14 @@ from sqlmodel import Session
 from app.accounts.audit import record_action, record_admin_action
 from app.accounts.permissions import check_act, check_active, check_admin_action, check_read, is_admin
 from app.db import get_engine
-from app.engine import counters, events, lanes, pool, transitions
+from app.engine import counters, events, fairshare, lanes, pool, transitions
 from app.engine.counters import Persisted
 from app.engine.dispatch import send_or_unqueue
 from app.engine.documents import delete_unused
 from app.engine.item_rows import NewItem, checked_names, insert_items
 from app.engine.kinds import get_kind
 from app.engine.processing import after_persist
+from app.engine.waiting import Waiting, waiting_of
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded
 from app.models import (
     BATCH_FINISHED,
@@ -146,6 +147,8 @@ def _insert(user: User, kind: str, lane: str, title: str, params: dict[str, Any]
             record_admin_action(session, user, "submit", batch_id, items=len(items),
                                 kind=kind, lane=lane)
             session.commit()
+        # Its share of the owner's window in the lane; its siblings shrink.
+        fairshare.rebalance(conn, owner_id=user.id, lane=lane)
 
 
 def publish(batch_id: uuid.UUID) -> None:
@@ -168,8 +171,8 @@ def _load(batch_id: uuid.UUID) -> Batch | None:
 
 
 def dispatch_batch(batch_id: uuid.UUID) -> int:
-    """Top the batch up to its window: pending -> queued, then send. Returns how many sent."""
-    settings = get_settings()
+    """Top the batch up to its share of its owner's window in its lane (app.engine.
+    fairshare): pending -> queued, then send. Returns how many sent."""
     now = utcnow()
     with get_engine().begin() as conn:
         state = counters.read_state(conn, batch_id)
@@ -177,7 +180,9 @@ def dispatch_batch(batch_id: uuid.UUID) -> int:
             return 0
         if lanes.is_paused(conn, state.lane):
             return 0  # resumed later: resume_lane tops its batches up at once
-        room = settings.dispatch_window - state.n_queued - state.n_running
+        window = conn.execute(select(batch_t.c.dispatch_window)
+                              .where(batch_t.c.id == batch_id)).scalar_one()
+        room = window - state.n_queued - state.n_running
         ids = transitions.queue_pending(conn, batch_id, min(room, state.n_pending), now)
         if not ids:
             return 0
@@ -188,6 +193,13 @@ def dispatch_batch(batch_id: uuid.UUID) -> int:
 
 def get_batch(user: User, batch_id: uuid.UUID | str) -> Batch:
     return check_read(user, _load(parse_batch_id(batch_id)))
+
+
+def get_batch_waiting(user: User, batch_id: uuid.UUID | str) -> tuple[Batch, Waiting]:
+    """The batch and, while it waits or runs, its place in line and estimates."""
+    batch = get_batch(user, batch_id)
+    with get_engine().connect() as conn:
+        return batch, waiting_of(conn, batch.id)
 
 
 def cancel(user: User, batch_id: uuid.UUID | str) -> Batch:
@@ -282,7 +294,12 @@ def move(user: User, batch_id: uuid.UUID | str, lane: str) -> Batch:
             record_admin_action(session, user, "move", batch.id, lane_from=batch.lane,
                                 lane_to=lane)
             session.commit()
+        # Its owner's shares in both lanes change.
+        grown = fairshare.rebalance(conn, owner_id=batch.owner_id, lane=batch.lane)
+        fairshare.rebalance(conn, owner_id=batch.owner_id, lane=lane)
     # Out of a paused lane, or into one that has room: release its window there now.
+    for sibling in grown:
+        dispatch_batch(sibling)
     dispatch_batch(batch.id)
     publish(batch.id)
     return _load(batch.id)
@@ -300,6 +317,22 @@ def status(batch_id: uuid.UUID | str) -> dict[str, Any]:
         "id": str(state.id), "status": state.status, "lane": state.lane, "kind": state.kind,
         "total": state.total, "counters": state.counters(), "item_states": item_states,
     }
+
+
+def share_freed(owner_id: int, lane: str) -> int:
+    """A batch of `owner_id` in `lane` ended: its siblings' shares grow and they are
+    topped up now. Returns how many items were sent."""
+    with get_engine().begin() as conn:
+        grown = fairshare.rebalance(conn, owner_id=owner_id, lane=lane)
+    return sum(dispatch_batch(batch_id) for batch_id in grown)
+
+
+def top_up_all() -> int:
+    """Safety net (the scheduler): every active batch gets its share and, with room in
+    it, its next items. Returns how many were sent."""
+    with get_engine().begin() as conn:
+        fairshare.rebalance(conn)
+    return sum(dispatch_batch(batch_id) for batch_id in active_batch_ids())
 
 
 def active_batch_ids(lane: str | None = None) -> list[uuid.UUID]:

@@ -18,6 +18,7 @@ from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.common import current_millis
 from dramatiq.middleware import Retries
 
+from app.engine.shares import lane_prefetch
 from app.engine.writebehind import WriteBehind
 from app.redis_client import build_client
 from app.settings import LANES, Settings, get_settings
@@ -104,6 +105,10 @@ class LaneBroker(RedisBroker):
     @property
     def consumer_class(self):
         return LaneConsumer
+
+    def consume(self, queue_name, prefetch=1, timeout=5000):
+        # A lane's hard pool (LANE_MAX_THREADS) is how many of its messages a process holds.
+        return super().consume(queue_name, lane_prefetch(queue_name, prefetch), timeout)
 
     def _send_acks(self, acks: list[tuple[str, str]]) -> list[None]:
         by_queue: dict[str, list[str]] = {}

@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select, update
 
 from app.db import get_engine
 from app.engine import counters, duplicates, events
+from app.engine.batches import share_freed
 from app.engine.kinds import FinishedItem, get_kind
 from app.models import BATCH_FINISHED, Batch, Document, Item, utcnow
 
@@ -42,8 +43,11 @@ def finalize_batch(batch_id: uuid.UUID | str) -> bool:
         batch = conn.execute(select(batch_t).where(batch_t.c.id == batch_id)).mappings().first()
         if batch is None or batch["status"] not in BATCH_FINISHED:
             return False
-        if batch["summary"] is not None:
-            return False
+    # Its owner's other batches in the lane take its share of the window.
+    share_freed(batch["owner_id"], batch["lane"])
+    if batch["summary"] is not None:
+        return False
+    with engine.connect() as conn:
         items = [FinishedItem(**row) for row in conn.execute(
             select(item_t.c.seq, item_t.c.name, item_t.c.status, item_t.c.error,
                    item_t.c.score, item_t.c.result)

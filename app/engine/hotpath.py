@@ -265,7 +265,14 @@ def _endings(now):
         .group_by(ended.c.batch_id).cte("per_batch")
     )
     # Fairness: each item that ends lets the next pending one of its batch in, unless
-    # the batch's lane is paused.
+    # the batch's lane is paused, as far as the batch's share of its owner's window
+    # allows (app.engine.fairshare): a share that shrank releases nothing until the
+    # batch is under it, one that grew releases the difference too.
+    share = batch_t.alias("share_of_batch")
+    room = (select(func.greatest(literal(0), per_batch.c.terminal + share.c.dispatch_window
+                                 - share.c.n_queued - share.c.n_running))
+            .where(share.c.id == per_batch.c.batch_id)
+            .correlate(per_batch).scalar_subquery())
     # 'pending' written out, not a parameter: the plan reads the partial index of pending
     # items (ix_item_pending, ordered by batch and id) and stops at the limit.
     following_ids = (
@@ -274,7 +281,7 @@ def _endings(now):
                item_t.c.status == literal_column(f"'{PENDING}'"),
                lane_open(per_batch.c.batch_id))
         .order_by(item_t.c.id)
-        .limit(per_batch.c.terminal)
+        .limit(room)
         .with_for_update(skip_locked=True).lateral("following_ids")
     )
     following = (select(following_ids.c.id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from app.db import get_engine
 from app.engine import counters, pool, transitions
@@ -34,43 +34,56 @@ DELETE_CHUNK = 1000
 
 
 def _hours(seconds: int) -> str:
-    hours = seconds / 3600
-    return f"{hours:g} hours" if hours >= 1 else f"{seconds // 60} minutes"
+    hours, minutes = seconds / 3600, seconds // 60
+    if hours >= 1:
+        return f"{hours:g} hour{'' if hours == 1 else 's'}"
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
 def time_out_batches(now: datetime | None = None) -> dict[str, int]:
-    """Active batches older than BATCH_TIMEOUT_S become `timed_out`; every unfinished item
-    (running ones too) is cancelled with that reason."""
+    """Active batches that ran longer than BATCH_TIMEOUT_S since their first start, or
+    waited longer than BATCH_WAIT_TIMEOUT_S without starting, become `timed_out`; every
+    unfinished item (running ones too) is cancelled with the reason. Waiting behind
+    other work never counts as running time."""
     settings = get_settings()
     now = now or utcnow()
-    limit = now - timedelta(seconds=settings.batch_timeout_s)
-    reason = f"The screening took longer than its time limit ({_hours(settings.batch_timeout_s)})."
-    with get_engine().connect() as conn:
-        ids = conn.execute(
-            select(batch_t.c.id).where(
-                batch_t.c.status.in_([s.value for s in BATCH_ACTIVE]),
-                func.coalesce(batch_t.c.started_at, batch_t.c.created_at) < limit,
-            ).limit(1000)
-        ).scalars().all()
+    active = batch_t.c.status.in_([s.value for s in BATCH_ACTIVE])
+    rules = [
+        (batch_t.c.started_at < now - timedelta(seconds=settings.batch_timeout_s),
+         "The screening took longer than its time limit"
+         f" ({_hours(settings.batch_timeout_s)})."),
+        (batch_t.c.started_at.is_(None)
+         & (batch_t.c.created_at < now - timedelta(seconds=settings.batch_wait_timeout_s)),
+         f"The screening waited {_hours(settings.batch_wait_timeout_s)} without starting:"
+         " no worker took it (its lane may be paused). Submit it again or ask an admin."),
+    ]
     timed_out = items = 0
-    keep = timedelta(days=settings.retention_failed_days)
-    for batch_id in ids:
-        with get_engine().begin() as conn:
-            # Items first, then the batch row: the lock order of a finishing worker.
-            moved = transitions.cancel_items(
-                conn, batch_id, now, reason,
-                (ItemStatus.pending, ItemStatus.queued, ItemStatus.running))
-            deltas = {status: -n for status, n in moved.items()}
-            deltas[ItemStatus.cancelled] = sum(moved.values())
-            state = counters.move_counters(
-                conn, batch_id, deltas, now,
-                extra={"status": BatchStatus.timed_out.value, "finished_at": now,
-                       "expires_at": now + keep, "error": reason},
-            )
-        after_persist(Persisted(state, []))
-        timed_out += 1
-        items += deltas[ItemStatus.cancelled]
+    for condition, reason in rules:
+        with get_engine().connect() as conn:
+            ids = conn.execute(select(batch_t.c.id).where(active, condition).limit(1000)
+                               ).scalars().all()
+        for batch_id in ids:
+            items += _time_out(batch_id, now, reason, settings)
+            timed_out += 1
     return {"timed_out": timed_out, "items_cancelled": items}
+
+
+def _time_out(batch_id, now: datetime, reason: str, settings) -> int:
+    keep = timedelta(days=settings.retention_failed_days)
+    with get_engine().begin() as conn:
+        # Items first, then the batch row: the lock order of a finishing worker.
+        moved = transitions.cancel_items(
+            conn, batch_id, now, reason,
+            (ItemStatus.pending, ItemStatus.queued, ItemStatus.running))
+        deltas = {status: -n for status, n in moved.items()}
+        deltas[ItemStatus.cancelled] = sum(moved.values())
+        state = counters.move_counters(
+            conn, batch_id, deltas, now,
+            extra={"status": BatchStatus.timed_out.value, "finished_at": now,
+                   "expires_at": now + keep, "error": reason},
+        )
+    after_persist(Persisted(state, []))
+    return deltas[ItemStatus.cancelled]
 
 
 def purge_expired(now: datetime | None = None, chunk: int = DELETE_CHUNK) -> dict[str, int]:

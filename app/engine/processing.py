@@ -106,8 +106,12 @@ def _finish_one(conn, ending: Ending, now: datetime) -> Persisted | None:
         return None
     released: list[int] = []
     if outcome.status in ITEM_TERMINAL:
-        # Fairness: each item that ends lets the next one of its batch into the broker.
-        released = transitions.queue_pending(conn, batch_id, 1, now)
+        # Fairness: each item that ends lets the next one of its batch into the broker,
+        # as far as its share of its owner's window allows (as the group statement).
+        window, in_flight = conn.execute(
+            select(batch_t.c.dispatch_window, batch_t.c.n_queued + batch_t.c.n_running)
+            .where(batch_t.c.id == batch_id)).one()
+        released = transitions.queue_pending(conn, batch_id, 1 + window - in_flight, now)
     deltas = {ItemStatus.running: -1, outcome.status: 1, ItemStatus.pending: -len(released)}
     deltas[ItemStatus.queued] = deltas.get(ItemStatus.queued, 0) + len(released)
     return Persisted(counters.move_counters(conn, batch_id, deltas, now), released)

@@ -75,14 +75,17 @@ def test_top_up_dispatches_pending_items(stack_factory):
         assert wait_finished(batch.id).n_done == 10
 
 
-def test_batch_timeout(stack_factory):
-    stack_factory(BATCH_TIMEOUT_S=3600)
+def test_batch_timeout_counts_running_time_from_the_first_start(stack_factory):
+    stack_factory(BATCH_TIMEOUT_S=3600, BATCH_WAIT_TIMEOUT_S=3 * 3600)
     user = make_user()
     old = submit_noop(user, 150)
     young = submit_noop(user, 2)
+    waiting = submit_noop(user, 3)  # created long ago, never started: it only waited
     first = items(old.id)[0]
     with get_engine().begin() as conn:
         conn.execute(update(batch_t).where(batch_t.c.id == old.id).values(
+            created_at=utcnow() - timedelta(hours=2), started_at=utcnow() - timedelta(hours=2)))
+        conn.execute(update(batch_t).where(batch_t.c.id == waiting.id).values(
             created_at=utcnow() - timedelta(hours=2)))
         conn.execute(update(item_t).where(item_t.c.id == first.id).values(
             status="running", attempts=1, lease_expires_at=utcnow() + timedelta(minutes=1)))
@@ -91,11 +94,28 @@ def test_batch_timeout(stack_factory):
     assert housekeeping.time_out_batches() == {"timed_out": 1, "items_cancelled": 150}
     timed_out = load(old.id)
     assert timed_out.status == "timed_out" and timed_out.finished_at is not None
-    assert timed_out.error == "The screening took longer than its time limit (1 hours)."
+    assert timed_out.error == "The screening took longer than its time limit (1 hour)."
     assert assert_counters_match_items(old.id)["cancelled"] == 150
     assert {i.error for i in items(old.id)} == {timed_out.error}
     assert load(young.id).status == "queued"
+    assert load(waiting.id).status == "queued"
     assert housekeeping.time_out_batches() == {"timed_out": 0, "items_cancelled": 0}
+
+
+def test_a_batch_that_never_starts_times_out_after_the_waiting_limit(stack_factory):
+    stack_factory(BATCH_TIMEOUT_S=3600, BATCH_WAIT_TIMEOUT_S=3 * 3600)
+    user = make_user()
+    stale = submit_noop(user, 4)
+    with get_engine().begin() as conn:
+        conn.execute(update(batch_t).where(batch_t.c.id == stale.id).values(
+            created_at=utcnow() - timedelta(hours=3, minutes=1)))
+    assert housekeeping.time_out_batches() == {"timed_out": 1, "items_cancelled": 4}
+    timed_out = load(stale.id)
+    assert timed_out.status == "timed_out"
+    assert timed_out.error == (
+        "The screening waited 3 hours without starting: no worker took it (its lane may be"
+        " paused). Submit it again or ask an admin.")
+    assert assert_counters_match_items(stale.id)["cancelled"] == 4
 
 
 @pytest.mark.parametrize(("status", "kept_days"), [("done", 7), ("failed", 30)])

@@ -211,7 +211,8 @@ def list_batches(
 @router.get("/batches/{batch_id}", response_model=BatchOut, summary="Read a batch",
             responses=errors_doc(401, 403, 404, 422))
 def get_batch(batch_id: uuid.UUID, user: UserDep) -> BatchOut:
-    return BatchOut.of(batches.get_batch(user, batch_id))
+    batch, waiting = batches.get_batch_waiting(user, batch_id)
+    return BatchOut.of(batch, waiting)
 
 
 @router.get("/batches/{batch_id}/items", response_model=ItemPageOut,

@@ -16,6 +16,7 @@ from app.admin.metrics import BrokerProcess, LaneStats
 from app.admin.workers import WorkerInfo
 from app.analysis import Rejected
 from app.engine.kinds.noop import MAX_SLEEP_MS
+from app.engine.waiting import Waiting
 from app.models import BATCH_FINISHED, Batch, BatchStatus, Item, ItemStatus, Lane
 
 API_PREFIX = "/api/v1"
@@ -185,12 +186,25 @@ class BatchOut(BaseModel):
     kept_until: datetime | None = Field(
         description="When the finished batch and its resumes are deleted (null while it"
                     " runs). `POST .../keep` keeps it longer, `DELETE` deletes it now.")
+    queue_position: int | None = Field(
+        None, description="Files that run before this batch's first one (0 once it started);"
+        " null when finished or unknown. Filled in by GET /batches/{id}, null in lists.")
+    waiting_reason: str | None = Field(
+        None, description="Why a batch that has not started waits, in words for the"
+        " recruiter (lane busy, lane paused).")
+    estimated_start: datetime | None = Field(
+        None, description="When its first file should start, from the lane's recent"
+                          " throughput; null when unknown.")
+    estimated_finish: datetime | None = Field(
+        None, description="When it should finish, from the lane's recent throughput shared"
+                          " with the other users in the lane; null when unknown.")
     links: BatchLinks
 
     @classmethod
-    def of(cls, batch: Batch) -> BatchOut:
+    def of(cls, batch: Batch, waiting: Waiting | None = None) -> BatchOut:
         base = f"{API_PREFIX}/batches/{batch.id}"
         return cls(
+            **(asdict(waiting) if waiting is not None else {}),
             id=batch.id, kind=batch.kind, status=batch.status, lane=batch.lane,
             title=batch.title, owner_id=batch.owner_id, total=batch.total,
             counts=ItemCounts(**{s.value: getattr(batch, f"n_{s.value}") for s in ItemStatus}),

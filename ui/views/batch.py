@@ -22,6 +22,7 @@ from ui.live import Follower, Snapshot
 from ui.views.add_resumes import AddResumes
 from ui.views.detail import failed_card, open_detail
 from ui.views.retention import RetentionLine
+from ui.views.waiting_line import WaitingLine
 
 log = logging.getLogger("shortlist.ui.batch")
 
@@ -135,6 +136,8 @@ class BatchView:
             ui.label(batch.title or "Untitled opening").classes("text-h5 sl-wrap")
             with ui.card().classes("w-full gap-3 sl-card"):
                 self.progress = BatchProgress(initial).mark("progress")
+                self.waiting = WaitingLine(self.batch_id, self.viewer)
+                self.waiting.build()
                 with ui.row().classes("w-full items-center gap-2"):
                     self.csv_button = ui.button(
                         "Download CSV", icon="download",
@@ -266,6 +269,7 @@ class BatchView:
             self.schedule_refresh(immediate=state.finished)
 
     def show_actions(self, state: Snapshot) -> None:
+        self.waiting.show(state)
         ready = state.finalized
         self.csv_button.set_enabled(ready)
         self.xlsx_button.set_enabled(ready)
