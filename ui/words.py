@@ -93,8 +93,10 @@ def waiting_text(reason: str | None, start: datetime | None, finish: datetime | 
     now = now or datetime.now(timezone.utc)
     text = reason or ""
     if start is not None and finish is not None:
-        text += (f" It should start {in_about((start - now).total_seconds())} and finish"
-                 f" {in_about((finish - now).total_seconds())}.")
+        starts = in_about((start - now).total_seconds())
+        ends = in_about((finish - now).total_seconds())
+        text += (f" It should start and finish {ends}." if starts == ends else
+                 f" It should start {starts} and finish {ends}.")
     return text.strip()
 
 

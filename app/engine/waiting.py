@@ -72,7 +72,7 @@ def lane_rate(conn: Connection, lane: str, now: datetime) -> float | None:
     if total is None:
         return None
     weights = get_settings().lane_weights
-    busy = set(conn.execute(select(distinct(batch_t.c.lane))
+    busy = set(conn.execute(select(batch_t.c.lane).distinct()
                             .where(batch_t.c.status.in_(["queued", "running"]))).scalars())
     return total * weights.get(lane, 1) / sum(weights.get(name, 1) for name in busy | {lane})
 

@@ -51,9 +51,9 @@ def test_critical_items_overtake_a_low_backlog(stack_factory):
         wait_finished(urgent.id, timeout=60)
         low_done = load(backlog.id).n_done
     print(f"\nlow items done when the critical batch finished: {low_done}")
-    # Only what the worker had fetched from `low` while it waited for more critical
-    # messages; taking turns between the queues would have done about 60.
-    assert low_done <= 20
+    # Lanes share the threads by weight (critical 8, low 1): about 60 / 8 low items, and
+    # never none (strict priority starved low); taking turns would have done about 60.
+    assert 3 <= low_done <= 30
 
 
 def test_cancel_mid_batch_starts_nothing_new(stack):

@@ -114,8 +114,8 @@ def test_the_top_up_restores_shares_after_a_batch_ends_without_its_finalize(stac
 def test_a_waiting_batch_says_why_and_when(stack_factory):
     stack_factory(DISPATCH_WINDOW=10)
     ahead_user, me = make_user(), make_user()
-    ahead = [submit_noop(ahead_user, 25, lane="normal"),
-             submit_noop(make_user(), 4, lane="normal")]
+    submit_noop(ahead_user, 25, lane="normal")  # 10 of them queued (the window)
+    submit_noop(make_user(), 4, lane="normal")
     mine = submit_noop(me, 6, lane="normal")
     now = utcnow()
     with get_engine().connect() as conn:

@@ -234,3 +234,18 @@ def test_time_left_words():
     assert words.time_left_text("done", 10, 5, 60) == ""
     assert words.time_left_text("running", 10, 0, 60) == ""
     assert words.time_left_text("running", 10, 5, None) == ""
+
+
+def test_waiting_words():
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
+    reason = "1 screening ahead of yours in the normal lane (68 files)."
+    assert words.waiting_text(reason, None, None, now) == reason
+    assert words.waiting_text(reason, now + timedelta(seconds=68),
+                              now + timedelta(seconds=88), now) == (
+        reason + " It should start and finish in about 1 minute.")
+    assert words.waiting_text(reason, now + timedelta(seconds=20),
+                              now + timedelta(minutes=7), now) == (
+        reason + " It should start in less than a minute and finish in about 7 minutes.")
+    assert words.waiting_text(None, None, None, now) == ""
