@@ -18,7 +18,7 @@ from sqlmodel import Session
 from app.accounts.audit import record_admin_action
 from app.accounts.permissions import check_act, is_admin
 from app.db import get_engine
-from app.engine import batches, counters
+from app.engine import batches, counters, fairshare
 from app.engine.item_rows import NewItem, checked_names, insert_items
 from app.engine.kinds import get_kind
 from app.errors import Conflict, InvalidInput, PermissionDenied, QuotaExceeded
@@ -50,7 +50,8 @@ def add_items(user: User, batch_id: uuid.UUID | str, items: Sequence[NewItem]) -
         # The row locked first: a worker finishing the batch's last item waits, then sees
         # the new pending items, so the batch is never finalized without them.
         row = conn.execute(select(batch_t.c.total, batch_t.c.status, batch_t.c.n_done,
-                                  batch_t.c.n_failed, batch_t.c.n_running)
+                                  batch_t.c.n_failed, batch_t.c.n_running,
+                                  batch_t.c.owner_id, batch_t.c.lane)
                            .where(batch_t.c.id == batch.id).with_for_update()).one()
         if row.status in STOPPED:
             raise Conflict("This screening was cancelled: start a new screening for these"
@@ -63,12 +64,14 @@ def add_items(user: User, batch_id: uuid.UUID | str, items: Sequence[NewItem]) -
         finished = row.status in [s.value for s in BATCH_FINISHED]
         started = row.n_done + row.n_failed + row.n_running > 0
         reopened = {"finished_at": None, "expires_at": None, "error": None,
-                    "summary": None} if finished else {}
+                    "summary": None, **batches.reopened_clock(row, now)} if finished else {}
         counters.move_counters(
             conn, batch.id, {ItemStatus.pending: n}, now, reopen=finished,
             set_status=(BatchStatus.running if started else BatchStatus.queued)
             if finished else None,
             extra={"total": row.total + n, **reopened})
+        if finished:  # active again: its share of its owner's window in the lane
+            fairshare.rebalance(conn, owner_id=row.owner_id, lane=row.lane)
         with Session(bind=conn) as session:
             record_admin_action(session, user, "add_items", batch.id, items=n)
             session.commit()

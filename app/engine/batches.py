@@ -259,8 +259,10 @@ def retry(user: User, batch_id: uuid.UUID | str, *, include_cancelled: bool = Fa
             set_status=BatchStatus.running if started else BatchStatus.queued,
             # The summary and reports are rebuilt when the batch finishes again.
             extra={"finished_at": None, "expires_at": None, "error": None,
-                   "cancelled_at": None, "summary": None},
+                   "cancelled_at": None, "summary": None, **reopened_clock(batch, now)},
         )
+        # Active again: it takes its share of its owner's window in the lane.
+        fairshare.rebalance(conn, owner_id=batch.owner_id, lane=batch.lane)
         with Session(bind=conn) as session:
             record_admin_action(session, user, "retry", batch.id, items=count,
                                 include_cancelled=include_cancelled,
@@ -269,6 +271,14 @@ def retry(user: User, batch_id: uuid.UUID | str, *, include_cancelled: bool = Fa
     dispatch_batch(batch.id)
     publish(batch.id)
     return count
+
+
+def reopened_clock(batch, now) -> dict[str, Any]:
+    """A finished batch that runs again (retried or added to) has its time limit counted
+    from now, not from its first start days ago."""
+    if batch.status not in {s.value for s in BATCH_FINISHED}:
+        return {}
+    return {"started_at": now if batch.n_done + batch.n_failed + batch.n_running else None}
 
 
 def retry_item(user: User, item_id: int) -> int:

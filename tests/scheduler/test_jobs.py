@@ -203,3 +203,21 @@ def test_every_job_has_its_interval_from_settings(stack_factory):
     for job in scheduler.get_jobs():
         assert (job.max_instances, job.coalesce) == (1, True)
         assert job.misfire_grace_time == by_name[job.id]
+
+
+def test_a_finished_batch_retried_days_later_counts_its_time_from_the_retry(stack_factory):
+    stack = stack_factory(BATCH_TIMEOUT_S=3600)
+    user = make_user()
+    batch = submit_noop(user, 4, fail_rate=1.0)
+    with stack.worker(threads=2):
+        assert wait_finished(batch.id).status == "failed"
+    long_ago = utcnow() - timedelta(days=2)
+    with get_engine().begin() as conn:
+        conn.execute(update(batch_t).where(batch_t.c.id == batch.id).values(
+            created_at=long_ago, started_at=long_ago))
+    from app.engine import batches
+
+    assert batches.retry(user, batch.id) == 4
+    retried = load(batch.id)
+    assert retried.status == "running" and retried.started_at > long_ago + timedelta(days=1)
+    assert housekeeping.time_out_batches() == {"timed_out": 0, "items_cancelled": 0}
