@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 # BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY auto-increments.
@@ -311,6 +312,9 @@ class Item(SQLModel, table=True):
     lease_expires_at: datetime | None = None
     worker: str | None = Field(default=None, max_length=100)
     error: str | None = Field(default=None, max_length=2000)
+    # False for a failure trying again cannot fix (a damaged, locked or unreadable file):
+    # it is not offered for retry.
+    retryable: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     score: float | None = None
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
     # Another file of the same person in this batch: the id of the item kept for them.

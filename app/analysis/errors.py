@@ -37,13 +37,17 @@ class DocumentError(ShortlistError):
     """
 
     code = "document_error"
+    # Trying again cannot fix the file: it is not offered for retry.
+    retryable = False
 
 
 class ReadingLimit(DocumentError):
     """This file took more time or memory to read than allowed.
 
     Unlike its parent, not a verdict on the file alone: it depends on the limits and on
-    how busy the machine was, so it is never kept as the file's reading.
+    how busy the machine was, so it is never kept as the file's reading, and it is worth
+    trying again.
     """
 
     code = "document_error"
+    retryable = True

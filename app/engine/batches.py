@@ -44,6 +44,9 @@ item_t = Item.__table__
 batch_t = Batch.__table__
 document_t = Document.__table__
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+NOT_RETRYABLE = ("None of the failed files can succeed if tried again: each is damaged,"
+                 " protected by a password, of a type we cannot read, or has no readable"
+                 " text.")
 
 
 def parse_batch_id(batch_id: uuid.UUID | str) -> uuid.UUID:
@@ -250,6 +253,8 @@ def retry(user: User, batch_id: uuid.UUID | str, *, include_cancelled: bool = Fa
         moved = transitions.reset_for_retry(conn, batch.id, statuses, item_ids)
         count = sum(moved.values())
         if count == 0:
+            if batch.n_failed and not item_ids:
+                raise Conflict(NOT_RETRYABLE)
             raise Conflict("There is nothing to retry in this screening.")
         deltas = {status: -n for status, n in moved.items()}
         deltas[ItemStatus.pending] = count
@@ -286,10 +291,22 @@ def retry_item(user: User, item_id: int) -> int:
         item = session.get(Item, item_id)
     if item is None:
         raise NotFound("We could not find that file.")
+    if item.status == ItemStatus.failed.value and not item.retryable:
+        check_act(user, _load(item.batch_id))  # no hint about other users' files
+        raise Conflict(f"{item.error} Trying it again would fail the same way.")
     try:
         return retry(user, item.batch_id, include_cancelled=True, item_ids=[item_id])
     except Conflict:
         raise Conflict("Only a file that failed or was cancelled can be tried again.") from None
+
+
+def retryable_count(user: User, batch_id: uuid.UUID | str) -> int:
+    """How many failed files of the batch trying again could fix (what retry would take)."""
+    batch = check_read(user, _load(parse_batch_id(batch_id)))
+    if not batch.n_failed:
+        return 0
+    with get_engine().connect() as conn:
+        return transitions.count_retryable(conn, batch.id)
 
 
 def move(user: User, batch_id: uuid.UUID | str, lane: str) -> Batch:

@@ -194,6 +194,7 @@ _STATE_COLUMNS = tuple(c for c in BATCH_COLUMNS if c.name != "params")
 _ENDING_COLUMNS = (
     ("item_id", BigInteger), ("attempts", Integer), ("status", String), ("error", Text),
     ("result", JSON), ("score", Float), ("refund", Integer), ("expired_only", Boolean),
+    ("retryable", Boolean),
 )
 
 
@@ -242,6 +243,7 @@ def _endings(now):
                item_t.c.attempts == req.c.attempts,
                or_(~req.c.expired_only, item_t.c.lease_expires_at < now))
         .values(status=req.c.status, lease_expires_at=None, error=req.c.error,
+                retryable=req.c.retryable,
                 queued_at=case((retry, now), else_=item_t.c.queued_at),
                 attempts=case((retry, item_t.c.attempts - req.c.refund),
                               else_=item_t.c.attempts),
@@ -415,6 +417,7 @@ def run_group(conn: psycopg.Connection, claims: Sequence[int], endings: Sequence
         "e_score": [e.outcome.score for e in ordered],
         "e_refund": [int(e.outcome.refund) for e in ordered],
         "e_expired_only": [e.expired_only for e in ordered],
+        "e_retryable": [e.outcome.retryable for e in ordered],
     }
     claim_ids = sorted(set(claims))
     rows = _compiled(_group_statement).run(conn, {

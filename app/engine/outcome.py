@@ -38,6 +38,8 @@ class Outcome:
     score: float | None = None
     # Handed back unfinished (the worker is shutting down): the attempt does not count.
     refund: bool = False
+    # A failure that trying again could fix (False: a bad document or bad input).
+    retryable: bool = True
 
     @property
     def retry(self) -> bool:
@@ -67,9 +69,12 @@ def decide(exc: BaseException | None, attempts: int, max_attempts: int, *,
         return Outcome(ItemStatus.done, result=result, score=score)
     if isinstance(exc, Cancelled):
         return Outcome(ItemStatus.cancelled, error=CANCELLED_RUNNING)
-    # Retrying cannot fix a bad document or bad input: fail at once, with the reason.
+    # Retrying on its own cannot fix a bad document or bad input: fail at once, with the
+    # reason. Whether a recruiter may try it again later is the error's to say (a
+    # reading limit depends on the limits and the machine's load; a damaged file not).
     if isinstance(exc, DocumentError | InvalidInput):
-        return Outcome(ItemStatus.failed, error=exc.message)
+        return Outcome(ItemStatus.failed, error=exc.message,
+                       retryable=getattr(exc, "retryable", False))
     if attempts < max_attempts:
         return Outcome(ItemStatus.queued, error=_short(exc))
     return Outcome(

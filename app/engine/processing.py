@@ -100,7 +100,7 @@ def _finish_one(conn, ending: Ending, now: datetime) -> Persisted | None:
     batch_id = transitions.end_attempt(
         conn, ending.item_id, ending.attempts, outcome.status, now, error=outcome.error,
         result=outcome.result, score=outcome.score, expired_only=ending.expired_only,
-        refund=outcome.refund,
+        refund=outcome.refund, retryable=outcome.retryable,
     )
     if batch_id is None:
         return None

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Integer,
     String,
     bindparam,
@@ -169,6 +170,7 @@ def _end_attempt_statement(retry: bool, expired_only: bool):
     values: dict[str, Any] = {
         "status": bindparam("p_status", type_=String), "lease_expires_at": None,
         "error": bindparam("p_error", type_=item_t.c.error.type),
+        "retryable": bindparam("p_retryable", type_=Boolean),
     }
     if retry:
         values["queued_at"] = bindparam("now", type_=ts)
@@ -192,6 +194,7 @@ def end_attempt(
     score: float | None = None,
     expired_only: bool = False,
     refund: bool = False,
+    retryable: bool = True,
 ) -> uuid.UUID | None:
     """running -> done | failed | cancelled | queued (a retry), fenced by the attempt number.
 
@@ -202,6 +205,7 @@ def end_attempt(
     row = conn.execute(statement, {
         "item_id": item_id, "p_attempts": attempts, "now": now, "p_status": status.value,
         "p_error": error, "p_result": result, "p_score": score, "p_refund": int(refund),
+        "p_retryable": retryable,
     }).first()
     return row[0] if row else None
 
@@ -227,10 +231,12 @@ def cancel_items(conn: Connection, batch_id: uuid.UUID, now: datetime, reason: s
 
 def reset_for_retry(conn: Connection, batch_id: uuid.UUID, statuses: Sequence[ItemStatus],
                     item_ids: Sequence[int] | None = None) -> dict[ItemStatus, int]:
-    """failed (and cancelled) -> pending with fresh attempts. Returns counts by former state."""
+    """failed (and cancelled) -> pending with fresh attempts. Returns counts by former state.
+    A failure trying again cannot fix (not `retryable`) stays failed."""
     moved: dict[ItemStatus, int] = {}
     for status in statuses:
-        conditions = [item_t.c.batch_id == batch_id, item_t.c.status == status.value]
+        conditions = [item_t.c.batch_id == batch_id, item_t.c.status == status.value,
+                      item_t.c.retryable.is_(True)]
         if item_ids is not None:
             conditions.append(item_t.c.id.in_(list(item_ids)))
         moved[status] = conn.execute(
@@ -241,6 +247,13 @@ def reset_for_retry(conn: Connection, batch_id: uuid.UUID, statuses: Sequence[It
             )
         ).rowcount
     return moved
+
+
+def count_retryable(conn: Connection, batch_id: uuid.UUID) -> int:
+    """Failed items of a batch that trying again could fix."""
+    return conn.execute(select(func.count()).where(
+        item_t.c.batch_id == batch_id, item_t.c.status == ItemStatus.failed.value,
+        item_t.c.retryable.is_(True))).scalar_one()
 
 
 def expired_leases(conn: Connection, now: datetime, limit: int

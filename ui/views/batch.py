@@ -125,6 +125,7 @@ class BatchView:
         self.batch_id = str(batch.id)
         self.sort = {"sortBy": "rank", "descending": False, "page": 1, "rowsPerPage": PER_PAGE}
         self._refresh_scheduled = False
+        self.retryable = 0  # failed files trying again could fix (show_failed counts them)
 
     # --- Layout --------------------------------------------------------------------------
 
@@ -287,9 +288,15 @@ class BatchView:
             and state.status not in ("cancelling", "cancelled"))
         self.rescreen_link.set_visibility(
             state.finished and self.batch.kind == "resume" and can_submit(self.user))
-        self.retry_button.set_visibility(state.failed > 0 and state.status != "cancelling")
-        self.retry_button.text = ("Try the failed file again" if state.failed == 1 else
-                                  f"Try the {state.failed} failed files again")
+        self.show_retry(state)
+
+    def show_retry(self, state: Snapshot) -> None:
+        # Only failures trying again could fix (counted by show_failed): a damaged or
+        # locked file fails the same way every time.
+        retryable = min(self.retryable, state.failed)
+        self.retry_button.set_visibility(retryable > 0 and state.status != "cancelling")
+        self.retry_button.text = ("Try the failed file again" if retryable == 1 else
+                                  f"Try the {retryable} failed files again")
 
     def schedule_refresh(self, *, immediate: bool = False) -> None:
         if self._refresh_scheduled:
@@ -367,6 +374,8 @@ class BatchView:
         if user is None:
             return
         failed = queries.failed_items(user, self.batch_id, per_page=FAILED_SHOWN)
+        self.retryable = batches.retryable_count(user, self.batch_id) if failed.total else 0
+        self.show_retry(self.follower.state)
         self.failed_box.clear()
         if not failed.total:
             return

@@ -57,6 +57,12 @@ def validate_params(params: dict[str, Any]) -> dict[str, Any]:
     return {"sleep_ms": sleep_ms, "fail_rate": fail_rate, "transient_rate": transient_rate}
 
 
+class ChosenFailure(DocumentError):
+    """A simulated bad item: it fails at once, and may be tried again (to test retries)."""
+
+    retryable = True
+
+
 def handle(work: ItemWork) -> ItemResult:
     params = work.params
     sleep_s = params.get("sleep_ms", 0) / 1000
@@ -69,7 +75,7 @@ def handle(work: ItemWork) -> ItemResult:
             work.checkpoint()
     outcome = fate(work.seq, params.get("fail_rate", 0), params.get("transient_rate", 0))
     if outcome == "fail":
-        raise DocumentError("This item was chosen to fail (noop fail_rate).")
+        raise ChosenFailure("This item was chosen to fail (noop fail_rate).")
     if outcome == "transient" and work.attempt == 1:
         raise TransientError("A simulated temporary failure (noop transient_rate).")
     return ItemResult(result={"ok": True}, score=None)
