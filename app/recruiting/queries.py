@@ -46,6 +46,8 @@ class Page(Generic[T]):
     total: int
     page: int
     per_page: int
+    # The batch as it was when the rows were read (the shortlist: one snapshot for both).
+    batch: Batch | None = None
 
     @property
     def pages(self) -> int:
@@ -214,13 +216,17 @@ def shortlist(
     (app.analysis.report): best score first, then fewer missing must-have skills, then
     more years, then the file name. `sort` orders the page by rank, score, name (the
     candidate's, else the file's) or years; ties fall back to rank.
+
+    The page carries the batch read in the same snapshot as its rows, so a counter drawn
+    from it never runs ahead of the list (drawn from live events, it said "101 of 300
+    screened" over a list of 76).
     """
     if sort not in SORTS:
         raise InvalidInput(f"Sort by one of: {', '.join(SORTS)}.")
     page, per_page = _paging(page, per_page)
     engine = get_engine()
     dialect = engine.dialect.name
-    with engine.connect() as conn:
+    with engine.connect() as conn, _snapshot(conn):
         batch = _readable_batch(conn, user, batch_id)
         people = duplicates.people(conn, batch.id, batch.n_done)
         where = and_(item_t.c.batch_id == batch.id, item_t.c.status == ItemStatus.done.value,
@@ -254,7 +260,15 @@ def shortlist(
             select(ranked).order_by(*order, ranked.c.rank.asc())
             .limit(per_page).offset((page - 1) * per_page)
         ).mappings().all()
-    return Page([_shortlist_row(r, people) for r in rows], total, page, per_page)
+    return Page([_shortlist_row(r, people) for r in rows], total, page, per_page, batch)
+
+
+def _snapshot(conn: Connection):
+    """One transaction whose statements all see the same committed state (PostgreSQL
+    runs each statement on a fresh snapshot otherwise; SQLite's read transaction is one)."""
+    if conn.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn.begin()
 
 
 def _shortlist_row(row, people: duplicates.People) -> ShortlistRow:

@@ -38,6 +38,8 @@ ARTIFACTS = REPO / "test-artifacts" / "browser"
 N_RESUMES = 20
 # The resumes repeat the factories' texts: files of one person are one row (one per text).
 PEOPLE = len(factories.RESUMES)
+# The title counts people and the files they came from (the counter counts files).
+SHORTLIST = f"Shortlist ({PEOPLE} people from {N_RESUMES} resumes)"
 
 
 def browser_problem() -> str | None:
@@ -291,7 +293,7 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
     assert f"{N_RESUMES + 1} of {N_RESUMES + 1} resumes screened, 1 could not be read" in \
         visible_text(driver)
 
-    wait_for(lambda: by_text(driver, f"Shortlist ({PEOPLE})"), what="the shortlist")
+    wait_for(lambda: by_text(driver, SHORTLIST), what="the shortlist")
     wait_for(lambda: by_text(driver, "Could not be read (1)"), what="the failed file")
     assert "damaged.pdf" in visible_text(driver)
     assert "Also uploaded as resume-10.docx, resume-19.docx" in visible_text(driver)
@@ -350,23 +352,23 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
     by_text(driver, "Start screening", "button").click()
     wait_for(lambda: "/screenings/" in driver.current_url
              and driver.current_url != screening_url or None, what="the new screening")
-    wait_for(lambda: by_text(driver, f"Shortlist ({PEOPLE})"), timeout=120,
+    wait_for(lambda: by_text(driver, SHORTLIST), timeout=120,
              what="the re-screened shortlist")
     assert by_text(driver, "Staff Accountant")
     shoot(driver, "rescreened-light")
     driver.get(screening_url)
-    wait_for(lambda: by_text(driver, f"Shortlist ({PEOPLE})"), what="the first screening")
+    wait_for(lambda: by_text(driver, SHORTLIST), what="the first screening")
 
     # The same pages, dark and at phone width
     set_look(driver, dark=True, phone=False)
     driver.refresh()
-    wait_for(lambda: by_text(driver, f"Shortlist ({PEOPLE})"), what="the page again")
+    wait_for(lambda: by_text(driver, SHORTLIST), what="the page again")
     time.sleep(0.5)
     assert "body--dark" in driver.find_element(By.TAG_NAME, "body").get_attribute("class")
     shoot(driver, "screening-finished-dark")
     set_look(driver, dark=False, phone=True)
     driver.refresh()
-    wait_for(lambda: by_text(driver, f"Shortlist ({PEOPLE})"), what="the phone page")
+    wait_for(lambda: by_text(driver, SHORTLIST), what="the phone page")
     time.sleep(0.5)
     width = driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"

@@ -118,6 +118,16 @@ def row_of(r: queries.ShortlistRow) -> dict[str, Any]:
     }
 
 
+def shortlist_title(people: int, files_done: int) -> str:
+    """'Shortlist (76)'; with duplicates, 'Shortlist (76 people from 80 resumes)'."""
+    if not people:
+        return "Shortlist"
+    if people == files_done:
+        return f"Shortlist ({people})"
+    return f"Shortlist ({words.plural(people, 'person', 'people')} from" \
+           f" {words.plural(files_done, 'resume')})"
+
+
 class BatchView:
     def __init__(self, user, batch: Batch) -> None:
         self.user = user
@@ -263,10 +273,12 @@ class BatchView:
     # --- Live state ----------------------------------------------------------------------
 
     def changed(self, state: Snapshot, previous: Snapshot | None) -> None:
-        self.progress.show(state, self.follower)
+        # The counter is drawn with the list (refresh_table), from one read: drawn from
+        # events it ran ahead of the rows. Events only say when to read again.
         self.show_actions(state)
         if previous is None or state.done != previous.done or state.failed != previous.failed \
-                or state.status != previous.status or state.finalized != previous.finalized:
+                or state.cancelled != previous.cancelled or state.status != previous.status \
+                or state.finalized != previous.finalized:
             self.schedule_refresh(immediate=state.finished)
 
     def show_actions(self, state: Snapshot) -> None:
@@ -357,7 +369,8 @@ class BatchView:
         self.table.rows = [row_of(r) for r in page.rows]
         self.table.pagination = {**s, "rowsNumber": page.total}
         self.table.update()
-        self.shortlist_title.text = f"Shortlist ({page.total})" if page.total else "Shortlist"
+        self.progress.show(Snapshot.from_batch(page.batch), self.follower)
+        self.shortlist_title.text = shortlist_title(page.total, page.batch.n_done)
         state = self.follower.state
         if page.total:
             self.empty_hint.set_visibility(False)
