@@ -22,7 +22,17 @@ _CSS = """
 .sl-drop .q-uploader__list { display: none; }
 .sl-drop .q-uploader__header { border: 2px dashed rgba(255, 255, 255, 0.6); border-radius: 4px; }
 .sl-dropzone { min-height: 11rem; cursor: pointer; }
-.sl-wrap { overflow-wrap: anywhere; word-break: break-word; }
+/* Long words (file names, e-mail addresses) break only where they would overflow; with
+   `anywhere` they broke mid-word and squeezed table columns to a few letters. */
+.sl-wrap { overflow-wrap: break-word; }
+.sl-tabs { overflow-x: auto; scrollbar-width: thin; }
+.sl-tabs .q-btn { flex-shrink: 0; }
+/* Visible keyboard focus on rows, headers and links. */
+.sl-table tbody tr:focus-visible, .sl-table th:focus-visible, .sl-grid-item:focus-visible,
+.sl-link:focus-visible { outline: 2px solid var(--q-primary); outline-offset: -2px; }
+/* Links among Material controls: the primary colour, underlined only on hover. */
+.sl-link { color: var(--q-primary); text-decoration: none; font-weight: 500; }
+.sl-link:hover { text-decoration: underline; }
 .sl-table { width: 100%; }
 .sl-table .q-table td, .sl-table .q-table th { padding: 6px 8px; }
 .sl-table tbody tr { cursor: pointer; }
@@ -75,18 +85,13 @@ def frame(user: User | None, title: str) -> Iterator[ui.column]:
             ui.label("Shortlist").classes("text-h6 text-weight-bold")
         ui.space()
         if user is not None:
-            with ui.row().classes("items-center gap-1 gt-xs"):
-                ui.button("My screenings", icon="list_alt",
-                          on_click=lambda: ui.navigate.to("/")).props("flat color=white no-caps")
-                ui.button("New screening", icon="add",
-                          on_click=lambda: ui.navigate.to("/new")).props("flat color=white no-caps")
-                ui.button("Candidates", icon="groups",
-                          on_click=lambda: ui.navigate.to("/candidates")).props(
-                    "flat color=white no-caps").mark("nav-candidates")
+            # Links (Quasar renders a button with `href` as <a>): they open in a new tab.
+            with ui.row().classes("items-center gap-1 gt-xs").props("role=navigation"):
+                nav_link("My screenings", "list_alt", "/")
+                nav_link("New screening", "add", "/new")
+                nav_link("Candidates", "groups", "/candidates").mark("nav-candidates")
                 if is_admin(user):
-                    ui.button("Admin", icon="admin_panel_settings",
-                              on_click=lambda: ui.navigate.to("/admin")).props(
-                        "flat color=white no-caps").mark("nav-admin")
+                    nav_link("Admin", "admin_panel_settings", "/admin").mark("nav-admin")
         ui.button(icon="contrast", on_click=toggle_theme).props(
             "flat round color=white aria-label='Switch between light and dark'").tooltip(
             "Light or dark")
@@ -95,15 +100,20 @@ def frame(user: User | None, title: str) -> Iterator[ui.column]:
                     "flat round color=white aria-label='Account'"):
                 with ui.menu():
                     ui.label(user.email).classes("q-px-md q-pt-sm text-caption sl-muted sl-wrap")
-                    ui.menu_item("My screenings", on_click=lambda: ui.navigate.to("/"))
-                    ui.menu_item("New screening", on_click=lambda: ui.navigate.to("/new"))
-                    ui.menu_item("Candidates", on_click=lambda: ui.navigate.to("/candidates"))
+                    ui.menu_item("My screenings").props("href=/")
+                    ui.menu_item("New screening").props("href=/new")
+                    ui.menu_item("Candidates").props("href=/candidates")
                     if is_admin(user):
-                        ui.menu_item("Admin", on_click=lambda: ui.navigate.to("/admin"))
+                        ui.menu_item("Admin").props("href=/admin")
                     ui.separator()
                     ui.menu_item("Sign out", on_click=_sign_out).mark("sign-out")
     with ui.column().classes("sl-page q-pa-md gap-4") as body:
         yield body
+
+
+def nav_link(label: str, icon: str, path: str) -> ui.button:
+    """A header link that looks like the header's buttons."""
+    return ui.button(label, icon=icon).props(f"flat color=white no-caps href={path}")
 
 
 @contextmanager
@@ -112,11 +122,14 @@ def admin_frame(user: User, title: str, path: str) -> Iterator[ui.column]:
     from ui.views.admin import VIEWS
 
     with frame(user, title) as body:
-        with ui.row().classes("w-full items-center gap-1 wrap").mark("admin-nav"):
+        # Links in one row that scrolls sideways on a phone (it wrapped onto four rows).
+        with ui.row().classes("w-full items-center gap-1 no-wrap sl-tabs").mark("admin-nav"):
             for target, label, icon in VIEWS:
-                button = ui.button(label, icon=icon, on_click=lambda t=target: ui.navigate.to(t))
+                button = ui.button(label, icon=icon).props(f"href={target}")
                 button.props("no-caps " + ("unelevated color=primary" if target == path
                                            else "flat color=primary"))
+                if target == path:
+                    button.props("aria-current=page")
             if user.role == "readonly_admin":
                 ui.space()
                 ui.badge("Read-only").props("color=grey-7").mark("read-only-badge")
@@ -138,6 +151,21 @@ def not_found(user: User | None, message: str) -> None:
                 "sl-muted text-center")
             ui.button("Back to my screenings", icon="arrow_back",
                       on_click=lambda: ui.navigate.to("/")).props("no-caps")
+
+
+ADMINS_ONLY = "This page is for admins."
+
+
+def admins_only(user: User) -> None:
+    """What a recruiter sees at an admin address."""
+    with frame(user, "For admins"):
+        with ui.card().classes("w-full items-center q-pa-xl sl-card"):
+            ui.icon("lock").classes("text-6xl sl-muted")
+            ui.label(ADMINS_ONLY).classes("text-h6 text-center").props("role=alert")
+            ui.label("The admin dashboard runs the workers and the accounts. Ask an admin"
+                     " of your Shortlist if you need something there.").classes(
+                "sl-muted text-center")
+            ui.button("Back to my screenings", icon="arrow_back").props("no-caps href=/")
 
 
 def error_page(message: str = "Something went wrong on our side. Please try again in a"

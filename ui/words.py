@@ -197,3 +197,13 @@ def score_note(parts: list[dict], score: int, missing_must: bool) -> str:
     if missing_must and off >= 1:
         notes.append(f"Missing must-have skills take {plural(off, 'point')} off.")
     return " ".join(notes)
+
+
+def summary_text(bands: dict[str, int], total: int) -> str:
+    """A screening in one line: '3 strong, 5 good of 40'; '' before any is screened."""
+    if not bands:
+        return ""
+    best = [f"{bands[b]} {b}" for b in ("strong", "good") if bands.get(b)]
+    if not best:
+        return f"No strong or good fit yet of {total}"
+    return f"{', '.join(best)} of {total}"

@@ -183,8 +183,9 @@ def _check(response: httpx.Response, label: str) -> str:
     if response.status_code != 200:
         return f"HTTP {response.status_code}"
     if "text/html" in response.headers.get("content-type", ""):
-        if "We could not find that page." in response.text or "Sign in to Shortlist" in \
-                response.text:
+        if any(text in response.text for text in (
+                "We could not find that page.", "This page is for admins.",
+                "Sign in to Shortlist")):
             return "not the admin page"
     return "ok"
 

@@ -153,5 +153,5 @@ async def test_recruiters_cannot_reach_the_lanes_page(user, web):
     recruiter = make_account()
     await sign_in(user, recruiter.email, PASSWORD)
     await user.open("/admin/lanes")
-    await user.should_see("We could not find that page.")
+    await user.should_see("This page is for admins.")
     await user.should_not_see(marker="pause-normal")

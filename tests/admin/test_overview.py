@@ -195,7 +195,7 @@ async def test_signed_out_people_sign_in_and_recruiters_find_nothing(user, web):
     await sign_in(user, recruiter.email, PASSWORD)
     for path in ("/admin", "/admin/workers", "/admin/lanes"):
         await user.open(path)
-        await user.should_see("We could not find that page.")
+        await user.should_see("This page is for admins.")
         await user.should_not_see("Throughput")
         await user.should_not_see(marker="admin-nav")
 

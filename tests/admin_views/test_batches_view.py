@@ -254,6 +254,6 @@ async def test_recruiters_and_signed_out_visitors_are_refused(user, web):
     assert response.status_code == 303
     assert response.headers["location"] == "/signin?next=/admin/batches"
     await open_as(user, role="recruiter")
-    await user.should_see("We could not find that page.")
+    await user.should_see("This page is for admins.")
     await user.should_not_see(marker="batches")
     await user.should_not_see(marker="nav-admin")

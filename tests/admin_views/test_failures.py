@@ -161,6 +161,6 @@ async def test_recruiters_and_signed_out_visitors_never_see_failures(user, web):
     assert response.headers["location"] == "/signin?next=/admin/failures"
     await sign_in(user, recruiter.email, PASSWORD)
     await user.open("/admin/failures")
-    await user.should_see("We could not find that page.")
+    await user.should_see("This page is for admins.")
     await user.should_not_see(ENCRYPTED)
 

@@ -223,5 +223,5 @@ async def test_a_recruiter_never_sees_the_users(user, web):
     recruiter = make_account()
     await sign_in(user, recruiter.email, PASSWORD)
     await user.open("/admin/users")
-    await user.should_see("We could not find that page.")
+    await user.should_see("This page is for admins.")
     await user.should_not_see(marker="users")

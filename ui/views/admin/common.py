@@ -23,13 +23,14 @@ def admin_user(path: str) -> tuple[User | None, RedirectResponse | None]:
     """The signed-in admin of this page, or (None, what to answer instead).
 
     Checked in every page builder: sub-page navigation never passes the HTTP middleware.
-    Signed out: the sign-in page. A recruiter: the same page as for an unknown address.
+    Signed out: the sign-in page. A recruiter: a page that says it is for admins (the
+    dashboard's address is no secret; "not found" only confused them).
     """
     user = auth.current_user()
     if user is None:
         return None, RedirectResponse(auth.signin_url(path), status_code=303)
     if not is_admin(user):
-        theme.not_found(user, "We could not find that page.")
+        theme.admins_only(user)
         return None, None
     return user, None
 
