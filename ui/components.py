@@ -84,9 +84,11 @@ DROP_ZONE = r"""
 <div class="column items-center justify-center q-pa-lg text-center full-width relative-position sl-dropzone"
      role="button" tabindex="0" aria-label="Add resumes"
      @click="props.pickFiles" @keydown.enter="props.pickFiles">
-  <q-icon name="upload_file" size="3rem" />
-  <div class="text-h6">Drop resumes here</div>
-  <div class="text-body2">or click to choose files: PDF, Word, text or ZIP</div>
+  <q-icon name="upload_file" size="3rem" color="primary" />
+  <div class="text-h6 gt-xs">Drop resumes here</div>
+  <div class="text-body2 gt-xs">or click to choose files: PDF, Word, text or ZIP</div>
+  <div class="text-h6 xs">Choose resumes</div>
+  <div class="text-body2 xs">PDF, Word, text or ZIP files</div>
   <div v-if="props.isUploading" class="row items-center q-gutter-sm q-mt-sm">
     <q-spinner size="1.5rem" /><span>Uploading {{ props.uploadProgressLabel }}</span>
   </div>

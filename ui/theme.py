@@ -20,7 +20,14 @@ _CSS = """
 .sl-muted { opacity: 0.72; }
 .sl-drop .q-uploader { width: 100%; max-height: none; }
 .sl-drop .q-uploader__list { display: none; }
-.sl-drop .q-uploader__header { border: 2px dashed rgba(255, 255, 255, 0.6); border-radius: 4px; }
+/* The drop zone reads as a place to put files, not as a button: a dashed outline on the
+   page's own background (Quasar's uploader header is a solid primary block). */
+.sl-drop .q-uploader__header { background: transparent !important; color: inherit !important;
+  border: 2px dashed rgba(39, 84, 181, 0.55); border-radius: 6px; }
+.sl-drop .q-uploader__header:hover, .sl-drop .q-uploader__header:focus-within {
+  background: rgba(39, 84, 181, 0.06) !important; }
+body.body--dark .sl-drop .q-uploader__header { border-color: rgba(157, 184, 255, 0.6); }
+.sl-dropzone:focus-visible { outline: 2px solid var(--q-primary); outline-offset: 2px; }
 .sl-dropzone { min-height: 11rem; cursor: pointer; }
 /* Long words (file names, e-mail addresses) break only where they would overflow; with
    `anywhere` they broke mid-word and squeezed table columns to a few letters. */

@@ -23,7 +23,6 @@ from app.engine.item_rows import NewItem, checked_names, insert_items
 from app.engine.kinds import get_kind
 from app.errors import Conflict, InvalidInput, PermissionDenied, QuotaExceeded
 from app.models import BATCH_FINISHED, Batch, BatchStatus, ItemStatus, User, utcnow
-from app.settings import get_settings
 
 batch_t = Batch.__table__
 STOPPED = (BatchStatus.cancelling.value, BatchStatus.cancelled.value)
@@ -32,7 +31,7 @@ STOPPED = (BatchStatus.cancelling.value, BatchStatus.cancelled.value)
 def _quota(owner_id: int) -> int:
     with Session(get_engine()) as session:
         owner = session.get(User, owner_id)
-    return owner.max_items_per_batch or get_settings().quota_for(owner.plan)
+    return batches.quota_of(owner)
 
 
 def add_items(user: User, batch_id: uuid.UUID | str, items: Sequence[NewItem]) -> Batch:

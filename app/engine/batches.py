@@ -60,6 +60,11 @@ def _session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
+def quota_of(user: User) -> int:
+    """Most files one screening of this user may hold: their own limit, else their plan's."""
+    return user.max_items_per_batch or get_settings().quota_for(user.plan)
+
+
 def _choose_lane(user: User, lane: str | None) -> str:
     plan_lane = PLAN_LANE.get(user.plan, "low")
     if lane is None:
@@ -92,7 +97,6 @@ def submit(
     by whoever operates the deployment): only it may submit an operator kind (noop) on a
     recruiter's behalf; the API and the UI leave it False.
     """
-    settings = get_settings()
     check_active(user)
     if user.role == "readonly_admin":
         raise PermissionDenied("Your account can view everything but change nothing.")
@@ -103,7 +107,7 @@ def submit(
     lane = _choose_lane(user, lane)
     if not items:
         raise InvalidInput("This screening has no files. Add at least one resume.")
-    quota = user.max_items_per_batch or settings.quota_for(user.plan)
+    quota = quota_of(user)
     if len(items) > quota:
         raise QuotaExceeded(
             f"Your plan allows up to {quota} resumes per screening; this one has {len(items)}."

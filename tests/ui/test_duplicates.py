@@ -178,7 +178,7 @@ def test_working_out_the_people_of_2000_done_items_is_quick(web, monkeypatch):
 
 
 def test_a_shortlist_row_names_the_other_files_and_who_else_it_may_be():
-    from ui.views.batch import row_of
+    from ui.views.shortlist_table import row_of
     row = queries.ShortlistRow(
         item_id=1, rank=1, file="priya.pdf", name="Priya Natarajan", score=80, band="strong",
         must_have_matched=["SQL"], must_have_missing=[], nice_to_have_matched=[], years=7.0,

@@ -22,6 +22,7 @@ from ui.live import Follower, Snapshot
 from ui.views.add_resumes import AddResumes
 from ui.views.detail import failed_card, open_detail
 from ui.views.retention import RetentionLine
+from ui.views.shortlist_table import chips_legend, row_of, shortlist_table, shortlist_title
 from ui.views.waiting_line import WaitingLine
 
 log = logging.getLogger("shortlist.ui.batch")
@@ -35,53 +36,6 @@ SORT_CHOICES = {  # the phone's sort menu (wide screens sort by clicking a colum
     "name": ("Name, A to Z", "name", False),
     "years": ("Most years first", "years", True),
 }
-GRID_ITEM = r"""
-<div class="q-pa-xs col-12">
-  <q-card flat bordered class="sl-grid-item" @click="$parent.$emit('detail', props.row.id)">
-    <q-card-section class="row items-start no-wrap q-gutter-x-sm q-pb-xs">
-      <div class="text-h6" style="min-width: 2rem">{{ props.row.rank }}</div>
-      <div class="col">
-        <div class="text-weight-medium sl-wrap">{{ props.row.name }}</div>
-        <div><a v-if="props.row.file" :href="'/resumes/' + props.row.id" @click.stop
-           :target="props.row.file.toLowerCase().endsWith('.pdf') ? '_blank' : null"
-           :aria-label="'Open the resume ' + props.row.file"
-           class="text-caption sl-wrap sl-file-link">{{ props.row.file }}</a></div>
-        <div v-if="props.row.also" class="text-caption sl-muted sl-wrap">{{ props.row.also }}</div>
-        <div v-if="props.row.possibly" class="text-caption text-deep-orange-10 sl-wrap">
-          {{ props.row.possibly }}</div>
-      </div>
-      <div class="column items-end">
-        <div class="text-h6">{{ props.row.score }}</div>
-        <q-badge :color="props.row.band_color" rounded>{{ props.row.band }}</q-badge>
-      </div>
-    </q-card-section>
-    <q-card-section class="q-pt-none text-body2">
-      <div v-if="props.row.missing.length">Missing:
-        <q-chip v-for="s in props.row.missing" :key="s" dense square outline size="sm"
-                color="negative">{{ s }}</q-chip>
-      </div>
-      <div v-else>Has every must-have skill</div>
-      <div v-if="props.row.years" class="sl-muted">{{ props.row.years }} years of experience</div>
-    </q-card-section>
-  </q-card>
-</div>
-"""
-
-COLUMNS = [
-    {"name": "rank", "label": "Rank", "field": "rank", "sortable": True, "align": "right",
-     "style": "width: 3.5rem"},
-    {"name": "name", "label": "Candidate", "field": "name", "sortable": True, "align": "left"},
-    {"name": "score", "label": "Score", "field": "score", "sortable": True, "align": "right",
-     "sortOrder": "da"},
-    {"name": "band", "label": "Fit", "field": "band", "align": "left"},
-    {"name": "matched", "label": "Skills found", "field": "matched", "align": "left",
-     "classes": "gt-xs", "headerClasses": "gt-xs"},
-    {"name": "missing", "label": "Must-haves missing", "field": "missing", "align": "left"},
-    {"name": "years", "label": "Years", "field": "years", "sortable": True, "align": "right",
-     "sortOrder": "da"},
-]
-
-
 def register() -> None:
     @ui.page("/screenings/{batch_id}")
     def screening_page(request: Request, batch_id: str):
@@ -95,37 +49,6 @@ def register() -> None:
             return None
         BatchView(user, batch).build()
         return None
-
-
-def row_of(r: queries.ShortlistRow) -> dict[str, Any]:
-    return {
-        "id": r.item_id,
-        "rank": r.rank,
-        "name": r.name or r.file,
-        "file": r.file if r.name else "",
-        "score": r.score,
-        "band": words.BAND_WORDS.get(r.band, r.band.capitalize()),
-        "band_color": words.BAND_COLORS.get(r.band, "grey-7"),
-        "matched": r.must_have_matched,
-        "nice": r.nice_to_have_matched,
-        "missing": r.must_have_missing,
-        "years": "" if r.years is None else f"{r.years:g}",
-        # One row per person: their other files, and who else they may be.
-        "also": f"Also uploaded as {', '.join(r.also_uploaded_as)}"
-        if r.also_uploaded_as else "",
-        "possibly": f"Possibly the same person as {', '.join(r.possibly_same_as)}"
-        if r.possibly_same_as else "",
-    }
-
-
-def shortlist_title(people: int, files_done: int) -> str:
-    """'Shortlist (76)'; with duplicates, 'Shortlist (76 people from 80 resumes)'."""
-    if not people:
-        return "Shortlist"
-    if people == files_done:
-        return f"Shortlist ({people})"
-    return f"Shortlist ({words.plural(people, 'person', 'people')} from" \
-           f" {words.plural(files_done, 'resume')})"
 
 
 class BatchView:
@@ -143,7 +66,7 @@ class BatchView:
         batch = self.batch
         initial = Snapshot.from_batch(batch)
         with theme.frame(self.user, batch.title or "Screening"):
-            ui.link("← My screenings", "/").classes("text-body2")
+            ui.link("← My screenings", "/").classes("text-body2 sl-link")
             ui.label(batch.title or "Untitled opening").classes("text-h5 sl-wrap")
             with ui.card().classes("w-full gap-3 sl-card"):
                 self.progress = BatchProgress(initial).mark("progress")
@@ -182,6 +105,7 @@ class BatchView:
                     self.shortlist_title = ui.label("Shortlist").classes("text-h6")
                     ui.label("Click a candidate to see why they rank there.").classes(
                         "text-caption sl-muted")
+                chips_legend()
                 self.sort_menu = ui.select(
                     {k: v[0] for k, v in SORT_CHOICES.items()}, value="rank", label="Sort",
                     on_change=lambda e: self.sort_by_choice(e.value)).props(
@@ -218,43 +142,7 @@ class BatchView:
                                                    "not set")).classes("text-body2")
 
     def shortlist_table(self) -> ui.table:
-        table = ui.table(columns=[dict(c) for c in COLUMNS], rows=[], row_key="id",
-                         pagination={**self.sort, "rowsNumber": 0}).classes("sl-table").mark("shortlist")
-        table.props("flat bordered wrap-cells binary-state-sort"
-                    " no-data-label='No resumes screened yet.'")
-        # Cards instead of columns on a phone (Quasar's screen size is reactive).
-        table.props(':grid="Quasar.Screen.lt.sm"')
-        table.add_slot("item", GRID_ITEM)
-        table.props["rows-per-page-options"] = [10, 25, 50, 100]
-        table.props["rows-per-page-label"] = "Per page:"
-        table.add_slot("body-cell-name", r"""
-            <q-td :props="props">
-              <div class="text-weight-medium sl-wrap">{{ props.row.name }}</div>
-              <div><a v-if="props.row.file" :href="'/resumes/' + props.row.id" @click.stop
-           :target="props.row.file.toLowerCase().endsWith('.pdf') ? '_blank' : null"
-           :aria-label="'Open the resume ' + props.row.file"
-           class="text-caption sl-wrap sl-file-link">{{ props.row.file }}</a></div>
-              <div v-if="props.row.also" class="text-caption sl-muted sl-wrap">{{ props.row.also }}</div>
-              <div v-if="props.row.possibly" class="text-caption text-deep-orange-10 sl-wrap">
-          {{ props.row.possibly }}</div>
-            </q-td>""")
-        table.add_slot("body-cell-band", r"""
-            <q-td :props="props">
-              <q-badge :color="props.row.band_color" rounded>{{ props.row.band }}</q-badge>
-            </q-td>""")
-        table.add_slot("body-cell-matched", r"""
-            <q-td :props="props">
-              <q-chip v-for="s in props.row.matched" :key="'m' + s" dense square size="sm"
-                      color="positive" text-color="white">{{ s }}</q-chip>
-              <q-chip v-for="s in props.row.nice" :key="'n' + s" dense square outline size="sm"
-                      color="positive">{{ s }}</q-chip>
-            </q-td>""")
-        table.add_slot("body-cell-missing", r"""
-            <q-td :props="props">
-              <q-chip v-for="s in props.row.missing" :key="s" dense square outline size="sm"
-                      color="negative">{{ s }}</q-chip>
-              <span v-if="!props.row.missing.length" class="sl-muted">None</span>
-            </q-td>""")
+        table = shortlist_table(self.sort)
         table.on("request", self.on_request, js_handler="(p) => emit(p.pagination)")
         table.on("rowClick", self.on_row_click, js_handler="(evt, row) => emit(row.id)")
         table.on("detail", self.on_row_click)

@@ -33,7 +33,7 @@ def register() -> None:
             found = candidates.detail(user, candidate_id)
         except ShortlistError as exc:
             with theme.frame(user, "Candidate"):
-                ui.link("← Candidates", "/candidates").classes("text-body2")
+                ui.link("← Candidates", "/candidates").classes("text-body2 sl-link")
                 ui.label(exc.message).classes("text-h6")
             return None
         show_candidate(user, found)
@@ -143,7 +143,7 @@ def _candidate_card(row: candidates.CandidateRow, chosen: bool, on_choose) -> No
             box = ui.checkbox(value=chosen, on_change=on_choose).mark(f"choose-{row.id}")
             # Set as a value, never parsed from a props string: names hold quotes.
             box._props["aria-label"] = f"Choose {row.label}"
-            ui.link(row.label, f"/candidates/{row.id}").classes("text-h6 sl-wrap")
+            ui.link(row.label, f"/candidates/{row.id}").classes("text-h6 sl-wrap sl-link")
         contacts = " · ".join(v for v in (row.email, row.phone) if v)
         if contacts or not row.name:
             ui.label(contacts or "No name found in the resume").classes(
@@ -160,7 +160,7 @@ def _candidate_card(row: candidates.CandidateRow, chosen: bool, on_choose) -> No
 def show_candidate(user, found: candidates.CandidateDetail) -> None:
     row = found.candidate
     with theme.frame(user, row.label):
-        ui.link("← Candidates", "/candidates").classes("text-body2")
+        ui.link("← Candidates", "/candidates").classes("text-body2 sl-link")
         ui.label(row.label).classes("text-h5 sl-wrap")
         if not row.name:
             ui.label("No name found in the resume: shown by its file name.").classes(
@@ -183,7 +183,7 @@ def show_candidate(user, found: candidates.CandidateDetail) -> None:
                     with ui.item():
                         with ui.item_section():
                             ui.link(file.batch_title, f"/screenings/{file.batch_id}").classes(
-                                "text-weight-medium sl-wrap")
+                                "sl-wrap sl-link")
                             score = "" if file.score is None else f"score {file.score:.0f}"
                             band = words.BAND_WORDS.get(file.band or "", "")
                             ui.item_label(" · ".join(v for v in (

@@ -25,8 +25,9 @@ from ui.views.saved_openings import SavedOpeningsBar
 
 log = logging.getLogger("shortlist.ui.new")
 
-SHOWN_FILES = 50
+FILES_PER_PAGE = 50
 SHOWN_REJECTED = 100
+TITLE_MISSING = "Give the opening a title, for example “Registered Nurse”."
 
 
 class Pending:
@@ -34,10 +35,15 @@ class Pending:
     (app.recruiting.parking) until the form is submitted or its page goes."""
 
     def __init__(self, settings: Settings, user_id: int = 0,
-                 lot: parking.ParkingLot | None = None) -> None:
+                 lot: parking.ParkingLot | None = None, quota: int | None = None) -> None:
         self.settings = settings
         self.parked = (lot or parking.get_lot()).form(user_id)
         self.rejected: list[analysis.Rejected] = []
+        # The plan's files per screening, when it is below the upload limit: a file past
+        # it is left out when added, with the reason, not refused at submission.
+        self.quota = quota if quota is not None and quota < settings.max_files_per_upload \
+            else None
+        self.limit = self.quota or settings.max_files_per_upload
 
     @property
     def files(self) -> list[parking.ParkedFile]:
@@ -57,7 +63,7 @@ class Pending:
             self._keep(file)
 
     def _keep(self, file: analysis.UploadedFile) -> None:
-        limit = self.settings.max_files_per_upload
+        limit = self.limit
         digest = hashlib.sha256(file.data).hexdigest()
         if any(f.digest == digest for f in self.files):
             self.rejected.append(analysis.Rejected(
@@ -68,9 +74,11 @@ class Pending:
             self.rejected.append(self.too_big(file.name))
             return
         if len(self.files) >= limit:
+            held = (f"Your plan screens up to {limit} resumes at once" if self.quota else
+                    f"One screening can hold at most {limit} files")
             self.rejected.append(analysis.Rejected(
-                file.name, f"One screening can hold at most {limit} files; this one was left"
-                " out. Start another screening for the rest."))
+                file.name, f"{held}; this one was left out. Start another screening for the"
+                " rest."))
             return
         names = {f.name.lower() for f in self.files}
         name, n = file.name, 1
@@ -84,6 +92,18 @@ class Pending:
             self.parked.park(name, file.data)
         except TooLarge as exc:  # this user's or this process's parking is full
             self.rejected.append(analysis.Rejected(file.name, exc.message))
+
+    def files_go(self, page: object) -> None:
+        if isinstance(page, int) and page != self.files_page:
+            self.files_page = page
+            self.show_files()
+
+    def title_changed(self) -> None:
+        # A "give it a title" message goes once there is one.
+        problem = getattr(self, "problem", None)  # a prefilled title comes before it
+        if problem is not None and (self.title.value or "").strip() \
+                and problem.text == TITLE_MISSING:
+            problem.set_visibility(False)
 
     def remove(self, index: int) -> None:
         self.parked.remove(index)
@@ -146,7 +166,8 @@ class NewScreeningForm:
     def __init__(self, user, settings: Settings) -> None:
         self.user = user
         self.settings = settings
-        self.pending = Pending(settings, user.id)
+        self.pending = Pending(settings, user.id, quota=batches.quota_of(user))
+        self.files_page = 1
         # The parked files go with the page (closed, or gone for good after a reconnect
         # timeout), not with the process.
         context.client.on_delete(self.pending.close)
@@ -160,7 +181,8 @@ class NewScreeningForm:
                 ui.label("The opening").classes("text-h6")
                 SavedOpeningsBar(self).build()
                 self.title = ui.input(
-                    "Job title", placeholder="For example: Registered Nurse, ICU").props(
+                    "Job title", placeholder="For example: Registered Nurse, ICU",
+                    on_change=self.title_changed).props(
                     "outlined maxlength=200 counter").classes("w-full").mark("title")
                 self.description = ui.textarea(
                     "Job description",
@@ -202,20 +224,25 @@ class NewScreeningForm:
             self.show_files()
             self.show_suggestions()
 
+    def limits_text(self) -> str:
+        """The limits that apply to this recruiter, before any file is added."""
+        s, pending = self.settings, self.pending
+        count = (f"Your plan screens up to {pending.limit} resumes at once" if pending.quota
+                 else f"Up to {pending.limit} resumes in one screening")
+        return (f"{count}, {megabytes(s.max_file_bytes)} per resume and"
+                f" {megabytes(s.max_upload_bytes)} in all. PDF, Word (.docx), text or ZIP"
+                " files; ZIP archives are unpacked.")
+
     def build_resumes(self) -> None:
         s = self.settings
         with ui.card().classes("w-full gap-3 sl-card"):
             ui.label("Resumes").classes("text-h6")
-            ui.label(
-                f"PDF, Word (.docx), text or ZIP files; up to"
-                f" {megabytes(s.max_file_bytes)} per resume,"
-                f" {s.max_files_per_upload} resumes and"
-                f" {megabytes(s.max_upload_bytes)} in all.").classes("sl-muted")
+            ui.label(self.limits_text()).classes("sl-muted sl-wrap").mark("limits")
             with ui.element("div").classes("w-full sl-drop"):
                 self.upload = ui.upload(
                     multiple=True, auto_upload=True,
                     max_total_size=s.max_upload_bytes,
-                    max_files=s.max_files_per_upload,
+                    max_files=self.pending.limit,
                     on_multi_upload=self.receive,
                     on_rejected=self.browser_rejected,
                 ).props(f"accept='{ACCEPT}' flat bordered").classes("w-full").mark("upload")
@@ -310,9 +337,8 @@ class NewScreeningForm:
 
     def browser_rejected(self) -> None:
         s = self.settings
-        ui.notify(f"Some files were not added. Only PDF, Word, text and ZIP files are taken, up"
-                  f" to {s.max_files_per_upload} files and {megabytes(s.max_upload_bytes)}"
-                  " in all.", type="warning", multi_line=True)
+        ui.notify(f"Some files were not added: more than {self.pending.limit} files or"
+                  f" {megabytes(s.max_upload_bytes)} at once.", type="warning", multi_line=True)
 
     def show_files(self) -> None:
         files, rejected = self.pending.files, self.pending.rejected
@@ -320,13 +346,22 @@ class NewScreeningForm:
         with self.file_box:
             if files:
                 with ui.row().classes("w-full items-center justify-between"):
-                    ui.label(f"{words.plural(len(files), 'resume')} ready to screen"
-                             f" ({words.size_text(self.pending.total_bytes)})").classes(
-                        "text-subtitle1 text-weight-medium")
+                    with ui.column().classes("gap-0"):
+                        ui.label(f"{words.plural(len(files), 'resume')} ready to screen"
+                                 f" ({words.size_text(self.pending.total_bytes)})").classes(
+                            "text-subtitle1 text-weight-medium")
+                        left = self.pending.limit - len(files)
+                        ui.label(f"{left} more can be added" if left else
+                                 "No more can be added to this screening").classes(
+                            "text-caption sl-muted").mark("room")
                     ui.button("Remove all", icon="delete_sweep", on_click=self.remove_all).props(
-                        "flat dense no-caps color=negative")
+                        "flat no-caps color=negative")
+                # Every file can be removed, a page of them at a time.
+                pages = max(1, -(-len(files) // FILES_PER_PAGE))
+                self.files_page = min(self.files_page, pages)
+                first = (self.files_page - 1) * FILES_PER_PAGE
                 with ui.list().props("dense separator bordered").classes("w-full rounded-borders"):
-                    for i, file in enumerate(files[:SHOWN_FILES]):
+                    for i, file in enumerate(files[first:first + FILES_PER_PAGE], start=first):
                         with ui.item():
                             with ui.item_section().props("avatar"):
                                 ui.icon("description")
@@ -334,10 +369,14 @@ class NewScreeningForm:
                                 ui.item_label(file.name).classes("sl-wrap")
                                 ui.item_label(words.size_text(file.size)).props("caption")
                             with ui.item_section().props("side"):
-                                ui.button(icon="close", on_click=lambda _, i=i: self.remove(i)
-                                          ).props(f"flat round dense aria-label='Remove {i + 1}'")
-                if len(files) > SHOWN_FILES:
-                    ui.label(f"and {len(files) - SHOWN_FILES} more").classes("sl-muted")
+                                remove = ui.button(
+                                    icon="close", on_click=lambda _, i=i: self.remove(i)).props(
+                                    "flat round dense").mark("remove-file")
+                                remove.props["aria-label"] = f"Remove {file.name}"
+                if pages > 1:
+                    ui.pagination(1, pages, direction_links=True, value=self.files_page,
+                                  on_change=lambda e: self.files_go(e.value)).classes(
+                        "self-center").mark("file-pages")
         self.rejected_box.clear()
         if rejected:
             with self.rejected_box:
@@ -396,7 +435,7 @@ class NewScreeningForm:
             ui.navigate.to(auth.signin_url("/new"))
             return
         if not (self.title.value or "").strip():
-            self.say("Give the opening a title, for example “Registered Nurse”.")
+            self.say(TITLE_MISSING)
             return
         if not self.has_resumes():
             self.say("Add at least one resume: drop the files in the box above.")

@@ -50,7 +50,7 @@ class _KeptResumesForm(NewScreeningForm):
                 "sl-muted")
             with ui.row().classes("gap-4"):
                 for text, target in self.links():
-                    ui.link(text, target)
+                    ui.link(text, target).classes("sl-link")
 
     def show_files(self) -> None:
         pass  # no uploads here

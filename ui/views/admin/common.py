@@ -86,14 +86,16 @@ class Confirm:
             self.title = ui.label().classes("text-h6 sl-wrap")
             self.text = ui.label().classes("sl-wrap")
             with ui.row().classes("w-full justify-end gap-2"):
-                ui.button("Go back", on_click=self.dialog.close).props("flat no-caps").mark(
-                    "confirm-no")
+                self.no = ui.button("Cancel", on_click=self.dialog.close).props(
+                    "flat no-caps").mark("confirm-no")
                 self.ok = ui.button(on_click=self._confirmed).props(
                     "unelevated no-caps").mark("confirm-yes")
 
     def ask(self, title: str, text: str, ok: str,
             on_ok: Callable[[], Awaitable[None] | None], *, danger: bool = False) -> None:
         self.title.text, self.text.text, self.ok.text = title, text, ok
+        # "Cancel" would be ambiguous beside an action that cancels.
+        self.no.text = "Keep them as they are" if ok.lower().startswith("cancel") else "Cancel"
         self.ok.props(f"color={'negative' if danger else 'primary'}")
         self._on_ok = on_ok
         self.dialog.open()

@@ -148,7 +148,7 @@ class UsersView:
             ui.label("Shortlist makes a one-time password, shown once, for you to pass on."
                      ).classes("text-caption sl-muted sl-wrap")
             with ui.row().classes("w-full justify-end gap-2"):
-                ui.button("Go back", on_click=self.new_dialog.close).props("flat no-caps")
+                ui.button("Cancel", on_click=self.new_dialog.close).props("flat no-caps")
                 ui.button("Create", on_click=self.create).props("unelevated no-caps").mark(
                     "create-user")
 
