@@ -48,6 +48,14 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_set_password(args: argparse.Namespace) -> int:
+    from app.accounts import users
+
+    user = users.set_password(args.email, _read_password())
+    print(f"The password of {user.email} is changed; their sessions and API tokens ended.")
+    return 0
+
+
 def cmd_create_token(args: argparse.Namespace) -> int:
     from app.accounts import users
 
@@ -165,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=[r.value for r in Role], default=Role.recruiter.value)
     p.add_argument("--plan", choices=[p.value for p in Plan], default=Plan.free.value)
     p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("set-password", help="set a user's password (a lost admin password;"
+                       " from stdin or prompt)")
+    p.add_argument("email")
+    p.set_defaults(func=cmd_set_password)
 
     p = sub.add_parser("create-token", help="print a new API token for a user, once")
     p.add_argument("email")

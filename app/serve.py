@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sys
 
 from app import migrate
 from app.accounts import users
@@ -36,12 +37,14 @@ def prepare(settings: Settings) -> None:
     created = users.ensure_first_admin()
     if created:
         email, password = created
-        # Printed once, on the console only: the password is stored hashed.
+        # Printed once, on the console only (stderr, one block apart from the logs): the
+        # password is stored hashed.
         print(
             f"\n  First start: an admin account was created.\n"
             f"    email:    {email}\n    password: {password}\n"
-            f"  Keep it now; it will not be shown again.\n",
-            flush=True,
+            f"  Keep it now; it will not be shown again (lost: `python -m app set-password"
+            f" {email}`).\n",
+            file=sys.stderr, flush=True,
         )
 
 

@@ -365,3 +365,18 @@ def reset_password(admin: User, user_id: int) -> str:
         record_admin_action(session, admin, "reset_password", user_id=user.id,
                             email=user.email, tokens_revoked=revoked)
     return password
+
+
+def set_password(email: str, password: str) -> User:
+    """For whoever operates the deployment (the command line): a forgotten password, the
+    first admin's included. Every session opened with the old one and every API token
+    of the user stop working."""
+    check_password(password)
+    with session_scope() as session:
+        user = session.exec(select(User).where(User.email == normalize_email(email))).first()
+        if user is None:
+            raise NotFound(f"There is no user {normalize_email(email)}.")
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
+        _revoke_tokens(session, user.id)
+    return user

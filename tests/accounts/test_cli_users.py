@@ -94,3 +94,25 @@ def test_bad_configuration_is_reported_without_a_traceback_or_the_secret(cli_env
         "Configuration error: DATABASE_URL: DATABASE_URL must start with postgres://,"
         " postgresql:// or sqlite:/// (got 'mysql')")
     assert "hunter2" not in result.stderr
+
+
+def test_a_lost_password_is_set_again_from_the_command_line(cli_env, sqlite_url, monkeypatch):
+    assert run_cli("create-user", "admin@example.com", "--role", "admin",
+                   stdin="the-first-password\n", env=cli_env).returncode == 0
+    token = run_cli("create-token", "admin@example.com", env=cli_env).stdout.strip()
+    result = run_cli("set-password", "Admin@Example.com", stdin="a-new-long-password\n",
+                     env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ("The password of admin@example.com is changed; their"
+                                     " sessions and API tokens ended.")
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    from app.accounts import users
+
+    user = users.get_user_by_email("admin@example.com")
+    assert users.verify_password(user.password_hash, "a-new-long-password")
+    assert not users.verify_password(user.password_hash, "the-first-password")
+    assert users.user_for_token(token) is None
+    unknown = run_cli("set-password", "nobody@example.com", stdin="a-new-long-password\n",
+                      env=cli_env)
+    assert unknown.returncode != 0 and "There is no user nobody@example.com." in unknown.stderr
+    assert "Traceback" not in unknown.stderr
