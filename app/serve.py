@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 import sys
+import threading
 
 from app import migrate
 from app.accounts import users
@@ -48,17 +49,48 @@ def prepare(settings: Settings) -> None:
         )
 
 
+class Background:
+    """The in-process worker and scheduler, imported and started in a thread once the web
+    process serves: the first page does not wait for them (their imports took half a
+    second of the start). Stopping waits for a start still under way."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.thread: threading.Thread | None = None
+        self.worker = self.housekeeping = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._start, name="embedded-start", daemon=True)
+        self.thread.start()
+
+    def _start(self) -> None:
+        from actors.embedded import EmbeddedWorker
+        from scheduler.runner import EmbeddedScheduler
+
+        worker = EmbeddedWorker(self.settings)
+        worker.start()
+        self.worker = worker
+        housekeeping = EmbeddedScheduler(self.settings)
+        housekeeping.start()
+        self.housekeeping = housekeeping
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.thread.join(timeout=60)
+        if self.housekeeping is not None:
+            self.housekeeping.stop()
+        if self.worker is not None:
+            self.worker.stop()
+
+
 def main(settings: Settings) -> None:
-    from actors.embedded import EmbeddedWorker
-    from scheduler.runner import EmbeddedScheduler
     from ui.web import run
 
     prepare(settings)
     secret = settings.storage_secret or (
         embedded_storage_secret(settings) if settings.embedded_database else None
     )
-    worker = EmbeddedWorker(settings)
-    housekeeping = EmbeddedScheduler(settings)
+    background = Background(settings)
     log.info(
         "serving on http://%s:%s (database: %s, broker: %s)",
         settings.host, settings.port,
@@ -68,6 +100,6 @@ def main(settings: Settings) -> None:
     run(
         settings,
         storage_secret=secret,
-        on_startup=[worker.start, housekeeping.start],
-        on_shutdown=[housekeeping.stop, worker.stop],
+        on_startup=[background.start],
+        on_shutdown=[background.stop],
     )

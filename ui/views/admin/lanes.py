@@ -14,7 +14,7 @@ from app.admin.overview import Dashboard, LaneOverview
 from app.engine import batches
 from app.engine import lanes as lane_service
 from app.models import User
-from app.settings import LANES
+from app.settings import LANES, get_settings
 from ui import theme, words
 from ui.views.admin import common
 from ui.views.admin import overview as shared
@@ -63,6 +63,11 @@ class LanesView:
                 self.actions[lane] = ui.row().classes("items-center gap-2")
             self.cells[f"{lane}-changed"] = ui.label().classes("text-body2 sl-muted").mark(
                 "changed")
+            weights = get_settings().lane_weights
+            ui.label(f"Weight {weights[lane]}: while every lane has work, it starts"
+                     f" {weights[lane]} of every {sum(weights.values())} files a worker takes;"
+                     " an idle lane lends its share to the others.").classes(
+                "text-body2 sl-muted sl-wrap").mark("weight")
             with ui.row().classes("w-full gap-6 wrap"):
                 for key, header, _ in NUMBERS:
                     with ui.column().classes("gap-0"):
