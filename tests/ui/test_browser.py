@@ -286,8 +286,9 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
                 break
         time.sleep(0.1)
     assert counts and counts[-1] == N_RESUMES + 1, counts
-    # The bar moved through the run, never backwards
-    assert len(counts) >= 4, counts
+    # The bar moved through the run, never backwards (the counter is drawn with the list,
+    # read at most twice a second: a quick run shows a step or two between 0 and the end)
+    assert len(counts) >= 3, counts
     assert counts == sorted(counts) and bars == sorted(bars), (counts, bars)
     assert bars[-1] == pytest.approx(1.0)
     assert f"{N_RESUMES + 1} of {N_RESUMES + 1} resumes screened, 1 could not be read" in \

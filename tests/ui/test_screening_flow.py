@@ -241,13 +241,17 @@ async def test_submit_errors_are_shown_in_plain_words(user, web):
     user.find(marker="title").type("Cashier")
     user.find(marker="start").click()
     await user.should_see("Add at least one resume: drop the files in the box above.")
-    # Over the plan's limit: the service's message, as it wrote it
+    # The plan's limit is shown before any file is added, and a file past it is left out
+    # when added, with the reason (it used to be refused only on submit)
+    await user.should_see("Your plan screens up to 2 resumes at once, 10 MB per resume and"
+                          " 200 MB in all.")
     await upload(user, {f"r{i}.txt": resume_txt(f"Person {i}", "Cash handling")
                         for i in range(3)})
-    await user.should_see("3 resumes ready to screen", retries=20)
-    user.find(marker="start").click()
-    await user.should_see("Your plan allows up to 2 resumes per screening; this one has 3.",
-                          retries=30)
+    await user.should_see("2 resumes ready to screen", retries=20)
+    await user.should_see("No more can be added to this screening")
+    await user.should_see("1 file not added")
+    await user.should_see("Your plan screens up to 2 resumes at once; this one was left out."
+                          " Start another screening for the rest.")
     assert not next(iter(user.find(marker="problem").elements)).text.startswith("Traceback")
 
 
@@ -263,7 +267,7 @@ async def test_upload_limits_are_enforced_on_the_server(user, web):
     await sign_in(user, account.email, PASSWORD)
     await user.should_see("My screenings")
     await user.open("/new")
-    await user.should_see("up to 1 MB per resume, 3 resumes and 3 MB in all.")
+    await user.should_see("Up to 3 resumes in one screening, 1 MB per resume and 3 MB in all.")
     big = resume_txt("Big File", "Python") + b" filler" * (MB // 7)
     too_many = factories.make_zip({f"{i}.txt": resume_txt(f"P {i}", "SQL") for i in range(3)})
     await upload(user, {

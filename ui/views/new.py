@@ -93,18 +93,6 @@ class Pending:
         except TooLarge as exc:  # this user's or this process's parking is full
             self.rejected.append(analysis.Rejected(file.name, exc.message))
 
-    def files_go(self, page: object) -> None:
-        if isinstance(page, int) and page != self.files_page:
-            self.files_page = page
-            self.show_files()
-
-    def title_changed(self) -> None:
-        # A "give it a title" message goes once there is one.
-        problem = getattr(self, "problem", None)  # a prefilled title comes before it
-        if problem is not None and (self.title.value or "").strip() \
-                and problem.text == TITLE_MISSING:
-            problem.set_visibility(False)
-
     def remove(self, index: int) -> None:
         self.parked.remove(index)
 
@@ -393,6 +381,18 @@ class NewScreeningForm:
                                 ui.item_label(item.reason).props("caption").classes("sl-wrap")
                 if len(rejected) > SHOWN_REJECTED:
                     ui.label(f"and {len(rejected) - SHOWN_REJECTED} more").classes("sl-muted")
+
+    def files_go(self, page: object) -> None:
+        if isinstance(page, int) and page != self.files_page:
+            self.files_page = page
+            self.show_files()
+
+    def title_changed(self) -> None:
+        # A "give it a title" message goes once there is one.
+        problem = getattr(self, "problem", None)  # a prefilled title comes before it
+        if problem is not None and (self.title.value or "").strip() \
+                and problem.text == TITLE_MISSING:
+            problem.set_visibility(False)
 
     def remove(self, index: int) -> None:
         if 0 <= index < len(self.pending.files):
