@@ -27,6 +27,7 @@ _CSS = """
 .sl-drop .q-uploader__header:hover, .sl-drop .q-uploader__header:focus-within {
   background: rgba(39, 84, 181, 0.06) !important; }
 body.body--dark .sl-drop .q-uploader__header { border-color: rgba(157, 184, 255, 0.6); }
+body.body--dark .sl-dropzone .q-icon { color: #9db8ff !important; }
 .sl-dropzone:focus-visible { outline: 2px solid var(--q-primary); outline-offset: 2px; }
 .sl-dropzone { min-height: 11rem; cursor: pointer; }
 /* Long words (file names, e-mail addresses) break only where they would overflow; with
@@ -42,6 +43,8 @@ body.body--dark .sl-drop .q-uploader__header { border-color: rgba(157, 184, 255,
 .sl-link:hover { text-decoration: underline; }
 .sl-table { width: 100%; }
 .sl-table .q-table td, .sl-table .q-table th { padding: 6px 8px; }
+/* Headers on one line, at one height (the sort arrow wrapped above a narrow one). */
+.sl-table .q-table th { white-space: nowrap; vertical-align: bottom; }
 .sl-table tbody tr { cursor: pointer; }
 body.body--dark .sl-card { background: #1e2430; }
 body.body--dark .text-primary, body.body--dark a { color: #9db8ff !important; }
@@ -50,7 +53,9 @@ body.body--dark .text-primary, body.body--dark a { color: #9db8ff !important; }
    on a dark card the light theme's blue and red were 2.2:1 and 2.8:1, so these controls
    get lighter ones in dark mode (7.9:1, 6.6:1). Filled buttons keep theirs. */
 body.body--dark .q-btn--outline, body.body--dark .q-btn--flat,
-body.body--dark .q-chip--outline { --q-primary: #9db8ff; --q-negative: #ff8a80; }
+body.body--dark .q-chip--outline { --q-primary: #9db8ff; --q-negative: #ff8a80;
+  --q-positive: #6fd39b; }
+body.body--dark .sl-link { color: #9db8ff; }
 .sl-grid-item { cursor: pointer; }
 .sl-action-link { color: #2754b5; font-weight: 500; text-decoration: none; padding: 6px 10px;
   border-radius: 4px; }

@@ -170,10 +170,12 @@ def shortlist_table(sort: dict[str, Any]) -> ui.table:
 
 def chips_legend() -> None:
     """What the skill chips mean (filled and outlined looked alike without it)."""
-    with ui.row().classes("items-center gap-x-3 gap-y-0 text-caption sl-muted").mark("legend"):
-        ui.chip("must-have", color="positive", text_color="white").props("dense square size=sm")
-        ui.label("found must-have")
-        ui.chip("nice-to-have", color="positive").props("dense square outline size=sm")
-        ui.label("found nice-to-have")
-        ui.chip("skill", color="negative").props("dense square outline size=sm")
-        ui.label("missing must-have")
+    with ui.row().classes("items-center gap-x-3 gap-y-0 text-caption").mark("legend"):
+        for chip, props, color, text in (
+                ("must-have", "dense square size=sm", "positive", "found must-have"),
+                ("nice-to-have", "dense square outline size=sm", "positive", "found nice-to-have"),
+                ("skill", "dense square outline size=sm", "negative", "missing must-have")):
+            with ui.row().classes("items-center gap-1 no-wrap"):  # a chip stays with its words
+                ui.chip(chip, color=color, text_color="white" if "outline" not in props
+                        else None).props(props)
+                ui.label(text).classes("sl-muted")
