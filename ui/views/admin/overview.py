@@ -156,7 +156,9 @@ def _chart_options(series: overview.Series, label_format: str) -> dict:
     labels = [s.strftime(label_format) for s in series.starts()]
     return {
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": ["Done", "Failed"], "textStyle": {"color": "gray"}},
+        # Above the plot: left to the default it sat on the x-axis labels.
+        "legend": {"data": ["Done", "Failed"], "textStyle": {"color": "gray"}, "top": 0,
+                   "left": "center"},
         "grid": {"left": 48, "right": 16, "top": 36, "bottom": 32},
         "xAxis": {"type": "category", "data": labels, "name": "UTC"},
         "yAxis": {"type": "value", "minInterval": 1},
@@ -189,8 +191,12 @@ class OverviewView:
                         self.cells[key] = ui.label().classes("text-h5").mark(key)
             with ui.card().classes("w-full sl-card q-pa-md"):
                 ui.label("Lanes").classes("text-h6")
-                with ui.grid(columns=len(LANE_COLUMNS) + 1).classes(
-                        "w-full gap-x-4 gap-y-1 items-center").mark("lanes"):
+                # Its own width, scrolled sideways on a phone (squeezed, it overlapped itself).
+                with ui.element("div").classes("w-full").style(
+                        "overflow-x: auto; padding-bottom: 10px"), \
+                        ui.grid(columns=f"auto repeat({len(LANE_COLUMNS)}, minmax(4.5rem, auto))"
+                                ).classes("w-full gap-x-4 gap-y-1 items-center").style(
+                            "min-width: 44rem").mark("lanes"):
                     ui.label("Lane").classes("text-weight-bold")
                     for _, header, _ in LANE_COLUMNS:
                         ui.label(header).classes("text-weight-bold text-caption")
