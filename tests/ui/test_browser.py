@@ -339,6 +339,7 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
     by_text(driver, "Close", "button").click()
 
     # The same resumes for another opening, nothing uploaded again (issue 23)
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
     screening_url = driver.current_url
@@ -389,6 +390,48 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
     wait_for(lambda: by_text(driver, "Drop resumes here"), what="the new page")
     time.sleep(0.5)
     shoot(driver, "new-screening-phone-dark")
+
+    # By keyboard, at desktop width (issue 25): the header's navigation is links; a
+    # candidate's name opens their details with Enter; a sortable header sorts with Enter
+    set_look(driver, dark=False, phone=False)
+    driver.get(screening_url)
+    wait_for(lambda: by_text(driver, SHORTLIST), what="the screening again")
+    assert driver.find_element(By.XPATH, "//header//a[@href='/new']")
+    wait_for(lambda: driver.find_element(By.CSS_SELECTOR, ".sl-table td [role=button]"),
+             what="a candidate's name")
+
+    def tab_to(css: str, limit: int = 80):
+        """Press Tab until the focus is on an element matching `css` (reachable by Tab)."""
+        for _ in range(limit):
+            ActionChains(driver).send_keys(Keys.TAB).perform()
+            if driver.execute_script(
+                    "return document.activeElement.matches(arguments[0])", css):
+                return driver.switch_to.active_element
+        raise AssertionError(f"Tab never reached {css}")
+
+    driver.find_element(By.TAG_NAME, "body").click()
+    tab_to("th[tabindex='0']")  # the sortable headers come before the rows
+    tab_to(".sl-table td [role=button]").send_keys(Keys.ENTER)
+    wait_for(lambda: by_text(driver, "Must-have skills found"), what="the details by keyboard")
+    ActionChains(driver).send_keys(Keys.ESCAPE).perform()
+    time.sleep(0.6)
+    driver.execute_script("arguments[0].focus()", driver.find_element(
+        By.XPATH, "//th[@tabindex='0'][contains(., 'Years')]"))
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+
+    def first_years() -> str | None:
+        cells = driver.find_elements(By.CSS_SELECTOR, ".sl-table tbody tr td:last-child")
+        return cells[0].text if cells else None
+
+    wait_for(lambda: first_years() == max(
+        (c.text for c in driver.find_elements(By.CSS_SELECTOR, ".sl-table tbody tr td:last-child")
+         if c.text), key=float), what="the list sorted by years")
+    # My screenings: a search narrows the list
+    driver.get(served.base + "/")
+    search = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "input[type=search]"),
+                      what="the search box")
+    search.send_keys("no such opening")
+    wait_for(lambda: by_text(driver, "No screening matches."), what="the empty search")
 
     # Signing out ends the session
     driver.find_element(By.CSS_SELECTOR, "button[aria-label=Account]").click()

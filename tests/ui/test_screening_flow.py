@@ -337,3 +337,20 @@ def test_report_route_refuses_unsupported_formats(web):
     with pytest.raises(NotFound, match="could not find that report"):
         queries.report_document(account, batch.id, "pdf")
 
+
+
+async def test_old_word_and_image_files_are_listed_with_their_reason(user, web):
+    account = make_account()
+    await sign_in(user, account.email, PASSWORD)
+    await user.should_see("My screenings")
+    await user.open("/new")
+    await upload(user, {"old.doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+                        "photo.jpg": b"\xff\xd8\xff\xe0" + b"\0" * 600,
+                        "maria.txt": factories.NURSE.encode()})
+    await user.should_see("1 resume ready to screen", retries=20)
+    await user.should_see("2 files not added")
+    await user.should_see("old.doc")
+    await user.should_see("photo.jpg")
+    texts_seen = " ".join(texts(user, "rejected"))
+    assert "Word" in texts_seen and ".docx" in texts_seen, texts_seen
+    assert "image" in texts_seen.lower() or "photo" in texts_seen.lower(), texts_seen
