@@ -83,7 +83,8 @@ ACCEPT = ".pdf,.docx,.txt,.md,.rtf,.html,.htm,.zip,.doc,.jpg,.jpeg,.png,.heic,.t
 DROP_ZONE = r"""
 <div class="column items-center justify-center q-pa-lg text-center full-width relative-position sl-dropzone"
      role="button" tabindex="0" aria-label="Add resumes"
-     @click="props.pickFiles" @keydown.enter="props.pickFiles">
+     @click="props.pickFiles" @keydown.enter="props.pickFiles"
+     @keydown.space.prevent="props.pickFiles">
   <q-icon name="upload_file" size="3rem" color="primary" />
   <div class="text-h6 gt-xs">Drop resumes here</div>
   <div class="text-body2 gt-xs">or click to choose files: PDF, Word, text or ZIP</div>
