@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import asdict, is_dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -29,8 +30,20 @@ def run_logged(job: Job, leadership: Leadership | None = None) -> bool:
     except Exception:  # noqa: BLE001  (the scheduler keeps going)
         log.exception("%s failed after %.3fs", job.name, time.monotonic() - started)
         return True
-    log.info("%s: %s (%.3fs)", job.name, describe(result), time.monotonic() - started)
+    # An idle run (nothing changed) at DEBUG: an idle process logged a line every few
+    # seconds, most of its log.
+    log.log(logging.INFO if changed(result) else logging.DEBUG, "%s: %s (%.3fs)", job.name,
+            describe(result), time.monotonic() - started)
     return True
+
+
+def changed(result) -> bool:
+    """Whether a job's result says it did something (any count above zero)."""
+    if is_dataclass(result):
+        result = asdict(result)
+    if isinstance(result, dict):
+        return any(v for v in result.values() if isinstance(v, int | float))
+    return bool(result)
 
 
 def build_scheduler(settings: Settings, leadership: Leadership) -> BackgroundScheduler:

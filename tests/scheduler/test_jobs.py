@@ -186,10 +186,12 @@ def test_a_failing_job_is_logged_and_the_scheduler_goes_on(stack, caplog):
     caplog.set_level(logging.INFO, logger="shortlist.scheduler")
     assert runner.run_logged(Job("explode", explode, 1)) is True
     assert runner.run_logged(Job("fine", lambda: {"n": 3}, 1)) is True
+    assert runner.run_logged(Job("idle", lambda: {"n": 0, "m": 0}, 1)) is True
     messages = [r.getMessage() for r in caplog.records]
     assert messages[0].startswith("explode failed after")
     assert caplog.records[0].exc_info is not None
     assert messages[1].startswith("fine: n=3 (")
+    assert len(messages) == 2  # an idle run is logged at DEBUG only
 
 
 def test_every_job_has_its_interval_from_settings(stack_factory):
