@@ -236,10 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
 def bench_dashboard(argv: list[str]) -> int:
     """`python -m app bench-dashboard ...`: its own options (see --help)."""
     from app.benchmarks import dashboard
-    from ui.auth import SESSION_KEY  # the composition root wires the UI's names in
+    from ui.auth import SIGNIN_COMPLETE_PATH  # the composition root wires the UI's names in
     from ui.views.admin import VIEWS
 
-    return dashboard.main(argv, views=VIEWS, session_key=SESSION_KEY)
+    return dashboard.main(argv, views=VIEWS, signin_complete=SIGNIN_COMPLETE_PATH)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ it imports them inside the function so that nothing else in `app` depends on the
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import sys
 import threading
@@ -84,6 +85,7 @@ class Background:
 
 
 def main(settings: Settings) -> None:
+    os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.web_storage_path))
     from ui.web import run
 
     prepare(settings)

@@ -61,7 +61,9 @@ class Settings(BaseSettings):
         " self-signed certificate need false)."
     )
     data_dir: Path = Field(Path("data"), description="Folder for the SQLite file and the"
-                           " generated secret in embedded mode.")
+                           " generated secret in embedded mode, and the web process's"
+                           " session files (`web-sessions/`; keep it on a volume so a restart"
+                           " keeps people signed in).")
     host: str = Field("0.0.0.0", description="Address the web process listens on.")
     port: int = Field(8080, description="Port the web process listens on.")
     storage_secret: str | None = Field(
@@ -311,6 +313,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'shortlist.db').resolve()}"
+
+    @property
+    def web_storage_path(self) -> Path:
+        """Where the web process keeps its per-visitor session files: in DATA_DIR (a volume
+        in a container), not NiceGUI's `.nicegui/` in the working directory, so a restart
+        keeps people signed in. Handed to NiceGUI as NICEGUI_STORAGE_PATH before it is
+        imported (ui/__main__.py, app/serve.py); an explicit NICEGUI_STORAGE_PATH wins."""
+        return (self.data_dir / "web-sessions").resolve()
 
     @property
     def lease_s(self) -> int:

@@ -1,14 +1,18 @@
 """`python -m ui`: the web process of a deployment (Procfile `web`)."""
 
+import os
 import sys
 
 from app.errors import ConfigurationError
 from app.logs import configure_logging
 from app.settings import get_settings
-from ui.web import run
 
 if __name__ in {"__main__", "__mp_main__"}:
     settings = get_settings()
+    # Before NiceGUI is imported: it reads where to keep sessions once.
+    os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.web_storage_path))
+    from ui.web import run
+
     configure_logging(settings)
     try:
         run(settings, storage_secret=settings.storage_secret)

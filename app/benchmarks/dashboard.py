@@ -11,10 +11,14 @@ answer 404 and are listed as such), a few operations endpoints, and the service 
 behind the views, in this process. It prints p50/p95 over --repeats requests; the first
 request of each is shown apart (it includes the web process's first computation).
 
-Signing in: the bench creates the session the way the sign-in page does (the signed
-session cookie, and `app.storage.user["user_id"]` in the web process's storage folder),
-so every request renders the page exactly as for a signed-in admin. `--explain` prints
-EXPLAIN (ANALYZE, BUFFERS) for every query behind the service calls measured here.
+Signing in: as the sign-in page does once a password is right. The bench loads the sign-in
+page (a session id in the signed cookie), issues a sign-in ticket for the admin bound to
+that session (app.accounts.signin_tickets, in the shared Redis) and loads the route that
+redeems it, which starts the signed-in session; every request then renders the page as
+for a signed-in admin. (It used to forge NiceGUI's storage files, which stopped working
+when sign-in moved to tickets: every page "measured" a redirect.) A view that is not
+measured (a redirect, a 404, not the admin page) makes the run fail with its name.
+`--explain` prints EXPLAIN (ANALYZE, BUFFERS) for every query behind the service calls.
 
 The database is dropped at the end unless --keep; a kept one is reused by the next run
 with the same sizes if it is less than REUSE_MAX_AGE_S old (timestamps are relative to
@@ -34,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,16 +108,27 @@ class WebProcess:
             time.sleep(0.2)
         raise RuntimeError("the web process did not answer /healthz in time")
 
-    def session_cookie(self, user_id: int, session_key: str) -> str:
-        """A session as the sign-in page leaves it: the signed cookie naming a session id,
-        and that session's user storage holding the user's id under `session_key`."""
+    def sign_in(self, user, signin_complete: str) -> str:
+        """The signed-in session cookie of `user`, through the sign-in ticket route."""
         import itsdangerous
 
-        session_id = str(uuid.uuid4())
-        (self.storage / f"storage-user-{session_id}.json").write_text(
-            json.dumps({session_key: user_id}), encoding="utf-8")
-        data = base64.b64encode(json.dumps({"id": session_id}).encode())
-        return itsdangerous.TimestampSigner(self.secret).sign(data).decode()
+        from app.accounts import signin_tickets
+        from app.accounts.signin import password_stamp
+
+        with httpx.Client(base_url=self.url, timeout=30, follow_redirects=False) as client:
+            client.get("/signin")
+            cookie = client.cookies.get("session")
+            if not cookie:
+                raise RuntimeError("the sign-in page set no session cookie")
+            data = itsdangerous.TimestampSigner(self.secret).unsign(cookie)
+            session_id = json.loads(base64.b64decode(data)).get("id", "")
+            ticket = signin_tickets.issue(user.id, password_stamp(user), session_id, "/")
+            response = client.get(signin_complete, params={"ticket": ticket})
+            signed_in = client.cookies.get("session")
+        if response.status_code not in (302, 303, 307) or not signed_in or signed_in == cookie:
+            raise RuntimeError(f"signing in failed: HTTP {response.status_code}"
+                               f" to {response.headers.get('location')}")
+        return signed_in
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -303,9 +317,10 @@ def render(views: list[Timing], services: list[Timing], facts: dict[str, object]
 
 
 def main(argv: list[str] | None, *, views: Sequence[tuple[str, str, object]],
-         session_key: str) -> int:
-    """`views` (path, label, ...) and `session_key` are the web app's (ui.views.admin.VIEWS,
-    ui.auth.SESSION_KEY), handed in by the command line, the one place that knows the UI."""
+         signin_complete: str) -> int:
+    """`views` (path, label, ...) and `signin_complete` are the web app's
+    (ui.views.admin.VIEWS, ui.auth.SIGNIN_COMPLETE_PATH), handed in by the command line,
+    the one place that knows the UI."""
     parser = argparse.ArgumentParser(prog="python -m app bench-dashboard",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=1_000_000)
@@ -323,6 +338,10 @@ def main(argv: list[str] | None, *, views: Sequence[tuple[str, str, object]],
     if settings.dialect != "postgresql":
         print("DATABASE_URL must name a PostgreSQL server: the bench creates its own database"
               " there.", file=sys.stderr)
+        return 2
+    if settings.redis_url is None:
+        print("REDIS_URL must name a Redis server: the web process and the bench share it"
+              " (queue depths, workers, the sign-in ticket).", file=sys.stderr)
         return 2
     maintenance, bench_url, name = bench_urls(settings.sqlalchemy_url)
     namespace = f"{settings.redis_namespace}-dashboard-bench"
@@ -356,7 +375,7 @@ def main(argv: list[str] | None, *, views: Sequence[tuple[str, str, object]],
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
         web = WebProcess(env)
         web.start()
-        views = measure_views(web, web.session_cookie(admin.id, session_key), token,
+        views = measure_views(web, web.sign_in(admin, signin_complete), token,
                               args.repeats, views)
         services, plans = measure_services(admin, args.repeats, args.explain)
         print(render(views, services, facts))
@@ -365,6 +384,10 @@ def main(argv: list[str] | None, *, views: Sequence[tuple[str, str, object]],
         slow = [t.name for t in views + services if t.p95 is not None and t.p95 >= BUDGET_MS]
         print(f"\n{'Every measured view and call is under' if not slow else 'Over'}"
               f" {BUDGET_MS:.0f} ms at p95{'' if not slow else ': ' + ', '.join(slow)}.")
+        unmeasured = [f"{t.name} ({t.note})" for t in views if t.note and t.note != "ok"]
+        if unmeasured:
+            print(f"NOT MEASURED: {', '.join(unmeasured)}.", file=sys.stderr)
+            return 1
         return 0
     finally:
         if web is not None:

@@ -102,6 +102,10 @@ async def test_row_actions_cancel_retry_move_delete(user, web):
     table.trigger("row_action", ids["welder"])
     await user.should_see("Waiting to start · high lane", retries=ACT)
     user.find(marker="row-cancel").click()
+    await user.should_see("Cancel “Welder”?", retries=ACT)  # someone's work: it asks first
+    assert load(ids["welder"]).status == "queued"
+    await user.should_see("Keep them as they are")
+    user.find(marker="confirm-yes").click()
     await user.should_see("The screening is being cancelled.", retries=ACT)
     assert load(ids["welder"]).status == "cancelled" and counters(ids["welder"]) == {
         "cancelled": 3}
@@ -135,9 +139,11 @@ async def test_a_selection_is_cancelled_with_skips_explained(user, web):
     await open_as(user)
     await user.should_see("4 screenings match")
     chosen = [r for r in rows(user) if r["title"] in ("Welder", "Analyst", "Cashier")]
+    assert not user.find(marker="selected-cancel").elements.pop().enabled  # nothing selected
     user.find(marker="batches").trigger("selection", {
         "added": True, "rows": chosen, "keys": [r["id"] for r in chosen]})
     await user.should_see("3 screenings selected")
+    assert user.find(marker="selected-cancel").elements.pop().enabled
     user.find(marker="selected-cancel").click()
     await user.should_see("Cancel 3 selected screenings?", retries=ACT)
     user.find(marker="confirm-yes").click()

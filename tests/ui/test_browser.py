@@ -433,9 +433,14 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
     search.send_keys("no such opening")
     wait_for(lambda: by_text(driver, "No screening matches."), what="the empty search")
 
+    # Sessions are kept in the data folder (a volume in a container), not in a .nicegui/
+    # folder of the working directory (lost with the container: everyone signed out)
+    assert any((tmp_path / "data" / "web-sessions").iterdir())
+
     # Signing out ends the session
     driver.find_element(By.CSS_SELECTOR, "button[aria-label=Account]").click()
     click(lambda: by_text(driver, "Sign out"), what="the account menu")
     wait_for(lambda: "/signin" in driver.current_url, what="the sign-in page")
     driver.get(served.base + "/")
     wait_for(lambda: "/signin" in driver.current_url, what="the redirect after signing out")
+    assert not (tmp_path / ".nicegui").exists()

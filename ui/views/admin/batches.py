@@ -135,6 +135,7 @@ class BatchesView:
             self.outcome = ui.label().classes("text-body2 sl-wrap").mark("outcome")
             self.confirm = common.Confirm()
             self.row_dialog()
+        self.can = can
         for button in (self.cancel_all, self.retry_all, *self.sel_buttons, *self.row_buttons):
             button.set_enabled(can)
         self.move_lane.set_enabled(can)
@@ -249,6 +250,9 @@ class BatchesView:
         n = len(self.table.selected)
         self.selected_label.text = f"{words.plural(n, 'screening')} selected" if n else \
             "None selected"
+        # Enabled once something is selected (they looked ready with nothing to act on).
+        for button in self.sel_buttons:
+            button.set_enabled(getattr(self, "can", False) and n > 0)
 
     # --- Actions -------------------------------------------------------------------------
 
@@ -327,6 +331,12 @@ class BatchesView:
             self.confirm.ask(f"Delete “{row['title']}”?", "The screening, its files and"
                              " reports are deleted for good.", "Delete",
                              lambda: self._row_run("delete", batch_id, lane), danger=True)
+            return
+        if action == "cancel":  # someone else's work: it asks first, as Delete does
+            self.confirm.ask(f"Cancel “{row['title']}”?", f"Files of {row['owner']} not"
+                             " screened yet will be skipped; results so far are kept.",
+                             "Cancel screening",
+                             lambda: self._row_run("cancel", batch_id, lane), danger=True)
             return
         await self._row_run(action, batch_id, lane)
 
