@@ -22,7 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, func, select
 
-from app.accounts.audit import record_admin_action
+from app.accounts.audit import record_action, record_admin_action
 from app.accounts.permissions import check_active, check_admin_action, is_admin
 from app.db import session_scope
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -129,8 +129,13 @@ def create_token(email: str, name: str = "") -> str:
     user = get_user_by_email(email)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with session_scope() as session:
-        session.add(ApiToken(user_id=user.id, name=name[:100], token_hash=_token_hash(token),
-                             prefix=token[:10]))
+        row = ApiToken(user_id=user.id, name=name[:100], token_hash=_token_hash(token),
+                       prefix=token[:10])
+        session.add(row)
+        session.flush()
+        # A token is a password of its own: its creation is in the log (never the token).
+        record_action(session, user, "create_token", token_id=row.id, name=row.name,
+                      prefix=row.prefix)
     return token
 
 

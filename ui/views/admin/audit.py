@@ -25,7 +25,7 @@ ACTION_WORDS = {
     "create_user": "Created a user", "deactivate_user": "Deactivated a user",
     "activate_user": "Activated a user", "change_role": "Changed a role",
     "change_plan": "Changed a plan or quota", "reset_password": "Reset a password",
-    "revoke_token": "Revoked an API token",
+    "create_token": "Created an API token", "revoke_token": "Revoked an API token",
 }
 COLUMNS = [
     {"name": "at", "label": "When", "field": "at", "align": "left"},
