@@ -49,8 +49,10 @@ class Process:
 @pytest.mark.slow
 def test_only_one_scheduler_runs_jobs_and_another_takes_over(pg_stack):
     stack = pg_stack()
+    # DEBUG: an idle run (nothing to sweep) logs its line at DEBUG only.
     env = subprocess_env(DATABASE_URL=stack.settings.database_url,
-                         REDIS_URL=stack.settings.redis_url, SWEEP_INTERVAL_S=1)
+                         REDIS_URL=stack.settings.redis_url, SWEEP_INTERVAL_S=1,
+                         LOG_LEVEL="DEBUG")
     first = Process(env)
     try:
         wait_until(lambda: first.job_runs() >= 2, timeout=30, message="the first to lead")
