@@ -23,8 +23,11 @@ def test_candidate_search_bench_on_a_small_pool(pg_url, tmp_path):
          "--corpus", str(corpus), "--corpus-files", "5", "--repeats", "5"],
         cwd=REPO, env=subprocess_env(DATABASE_URL=pg_url), capture_output=True, text=True,
         timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
+    # Exit 1 is the bench's verdict "over the goal" (a timing, not this test's to assert:
+    # a busy machine can put a small pool's p95 over it); anything else is a failure.
+    assert result.returncode in (0, 1), out + result.stderr
+    assert ("OVER the 200 ms goal" in out) == (result.returncode == 1), out
     assert "2,000 candidates of one recruiter" in out
     for label in ("first page, no query", "a name", "an email", "a skill",
                   "two words of resume text", "a rare word", "the next page"):
