@@ -21,6 +21,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import Connection
 
 from app.engine import lanes
+from app.engine.fairshare import ACTIVE
 from app.models import BATCH_FINISHED, Batch, Item, ItemStatus, utcnow
 from app.settings import get_settings
 
@@ -79,7 +80,7 @@ def lane_rate(conn: Connection, lane: str, now: datetime) -> float | None:
         return None
     weights = get_settings().lane_weights
     busy = set(conn.execute(select(batch_t.c.lane).distinct()
-                            .where(batch_t.c.status.in_(["queued", "running"]))).scalars())
+                            .where(batch_t.c.status.in_(ACTIVE))).scalars())
     return total * weights.get(lane, 1) / sum(weights.get(name, 1) for name in busy | {lane})
 
 
@@ -99,7 +100,7 @@ def _users_in_lane(conn: Connection, lane: str) -> int:
     return conn.execute(
         select(func.count(distinct(batch_t.c.owner_id)))
         .where(batch_t.c.lane == lane,
-               batch_t.c.status.in_(["queued", "running"]))).scalar_one()
+               batch_t.c.status.in_(ACTIVE))).scalar_one()
 
 
 def waiting_of(conn: Connection, batch_id: uuid.UUID, now: datetime | None = None) -> Waiting:

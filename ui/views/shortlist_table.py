@@ -15,6 +15,17 @@ from nicegui import ui
 from app.recruiting import queries
 from ui import words
 
+# Under a candidate's name, on a wide row and on a phone card alike: the resume (a link),
+# their other files and who else they may be.
+PERSON_FILES = r"""
+<div><a v-if="props.row.file" :href="'/resumes/' + props.row.id" @click.stop
+   :target="props.row.file.toLowerCase().endsWith('.pdf') ? '_blank' : null"
+   :aria-label="'Open the resume ' + props.row.file"
+   class="text-caption sl-wrap sl-file-link">{{ props.row.file }}</a></div>
+<div v-if="props.row.also" class="text-caption sl-muted sl-wrap">{{ props.row.also }}</div>
+<div v-if="props.row.possibly" class="text-caption text-deep-orange-10 sl-wrap">
+  {{ props.row.possibly }}</div>
+"""
 GRID_ITEM = r"""
 <div class="q-pa-xs col-12">
   <q-card flat bordered class="sl-grid-item" tabindex="0" role="button"
@@ -26,14 +37,7 @@ GRID_ITEM = r"""
       <div class="text-h6" style="min-width: 2rem">{{ props.row.rank }}</div>
       <div class="col">
         <div class="text-weight-medium sl-wrap">{{ props.row.name }}</div>
-        <div><a v-if="props.row.file" :href="'/resumes/' + props.row.id" @click.stop
-           :target="props.row.file.toLowerCase().endsWith('.pdf') ? '_blank' : null"
-           :aria-label="'Open the resume ' + props.row.file"
-           class="text-caption sl-wrap sl-file-link">{{ props.row.file }}</a></div>
-        <div v-if="props.row.also" class="text-caption sl-muted sl-wrap">{{ props.row.also }}</div>
-        <div v-if="props.row.possibly" class="text-caption text-deep-orange-10 sl-wrap">
-          {{ props.row.possibly }}</div>
-      </div>
+""" + PERSON_FILES + r"""      </div>
       <div class="column items-end">
         <div class="text-h6">{{ props.row.score }}</div>
         <q-badge :color="props.row.band_color" rounded>{{ props.row.band }}</q-badge>
@@ -76,14 +80,7 @@ NAME_CELL = r"""
         @keydown.enter.stop="$parent.$emit('detail', props.row.id)"
         @keydown.space.stop.prevent="$parent.$emit('detail', props.row.id)"
         >{{ props.row.name }}</span></div>
-  <div><a v-if="props.row.file" :href="'/resumes/' + props.row.id" @click.stop
-     :target="props.row.file.toLowerCase().endsWith('.pdf') ? '_blank' : null"
-     :aria-label="'Open the resume ' + props.row.file"
-     class="text-caption sl-wrap sl-file-link">{{ props.row.file }}</a></div>
-  <div v-if="props.row.also" class="text-caption sl-muted sl-wrap">{{ props.row.also }}</div>
-  <div v-if="props.row.possibly" class="text-caption text-deep-orange-10 sl-wrap">
-    {{ props.row.possibly }}</div>
-</q-td>"""
+""" + PERSON_FILES + r"""</q-td>"""
 # Sortable headers reachable by Tab and sorted by Enter or Space, as by a click.
 HEADER_CELL = r"""
 <q-th :props="props" :tabindex="props.col.sortable ? 0 : null"
