@@ -315,6 +315,9 @@ class Item(SQLModel, table=True):
     # False for a failure trying again cannot fix (a damaged, locked or unreadable file):
     # it is not offered for retry.
     retryable: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+    # A failure someone chose to leave as it is: out of the failures view and of "retry
+    # failed files" (it can still be retried on its own).
+    dismissed_at: datetime | None = None
     score: float | None = None
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
     # Another file of the same person in this batch: the id of the item kept for them.
@@ -323,6 +326,49 @@ class Item(SQLModel, table=True):
     queued_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+
+
+class AttemptOutcome(StrEnum):
+    """How one attempt of an item ended (the item's status after it, in history words)."""
+
+    done = "done"
+    failed = "failed"
+    retrying = "retrying"  # failed; the item was sent again
+    cancelled = "cancelled"
+    handed_back = "handed_back"  # its worker stopped first; it did not count
+
+
+class ItemAttempt(SQLModel, table=True):
+    """One row per attempt of an item, written when the attempt ends and never changed.
+
+    The item row keeps only its latest state; this is its history (an admin's "what
+    happened to this file") and what the charts count: an attempt stays in the minute it
+    ended, in the lane it ran in, whatever later retries or moves do to the item.
+    `detail` holds an unexpected error's traceback for admins: frames and the error's
+    type and message with credentials masked, never the resume's text.
+    """
+
+    __tablename__ = "item_attempt"
+    __table_args__ = (
+        Index("ix_item_attempt_item", "item_id", "id"),
+        # The charts and the daily roll-up read ended attempts by time, lane and outcome
+        # from the index alone.
+        Index("ix_item_attempt_ended", "ended_at", "lane", "outcome"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True,
+                                                          autoincrement=True))
+    item_id: int = Field(sa_column=Column(BigInteger, ForeignKey("item.id", ondelete="CASCADE"),
+                                          nullable=False))
+    number: int = 0
+    lane: str = Field(max_length=16)
+    kind: str = Field(max_length=32)
+    worker: str | None = Field(default=None, max_length=100)
+    started_at: datetime | None = None
+    ended_at: datetime
+    outcome: str = Field(max_length=16)
+    error: str | None = Field(default=None, max_length=2000)
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class FileName(SQLModel, table=True):

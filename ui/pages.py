@@ -14,7 +14,7 @@ from app.errors import NotFound
 from app.recruiting import originals, queries
 from ui import auth, theme
 from ui.downloads import file_response, original_response
-from ui.views import admin, batch, candidates, new, screenings, signin
+from ui.views import admin, batch, candidates, item, new, screenings, signin
 
 log = logging.getLogger("shortlist.ui")
 
@@ -55,6 +55,7 @@ def register() -> None:
     new.register()
     candidates.register()
     batch.register()
+    item.register()
     admin.register()
 
     web.on_page_exception(_page_error)

@@ -35,6 +35,12 @@ def check_read(user: User, batch: Batch | None) -> Batch:
     return batch
 
 
+def can_act(user: User, batch: Batch) -> bool:
+    """May change `batch` (its owner, or an admin who can change anything)."""
+    return user.active and (can_change_anything(user) or (
+        batch.owner_id == user.id and user.role != Role.readonly_admin.value))
+
+
 def check_act(user: User, batch: Batch | None) -> Batch:
     check_read(user, batch)
     if user.role == Role.readonly_admin.value:

@@ -31,11 +31,21 @@ from app.admin import workers as app_workers
 from app.db import get_engine
 from app.engine import lanes as lane_control
 from app.engine.broker import get_broker, queue_depths
-from app.models import BATCH_ACTIVE, Batch, BatchStatus, Item, ItemStatus, User, utcnow
+from app.models import (
+    BATCH_ACTIVE,
+    AttemptOutcome,
+    Batch,
+    BatchStatus,
+    Item,
+    ItemAttempt,
+    ItemStatus,
+    User,
+    utcnow,
+)
 from app.settings import LANES, get_settings
 
 log = logging.getLogger("shortlist.metrics")
-batch_t, item_t = Batch.__table__, Item.__table__
+batch_t, item_t, attempt_t = Batch.__table__, Item.__table__, ItemAttempt.__table__
 
 BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 MAX_RECENT_ITEMS = 10_000
@@ -91,19 +101,20 @@ def bucket_index(value: object, seconds: int) -> int:
 
 
 def finished_by_minute(conn: Connection, since: datetime) -> dict[tuple[str, str, int], int]:
-    """Items done or failed since `since`: {(lane, status, minute since the epoch): count}.
+    """Attempts that ended done or failed since `since`: {(lane, outcome, minute since the
+    epoch): count}. Counted from the item history (item_attempt), in the lane each ran in:
+    a later retry or move of the batch never moves them to another minute or lane.
 
-    At most 4 lanes x 2 states x 61 minutes of rows; ix_item_finished_at finds the items.
+    At most 4 lanes x 2 outcomes x 61 minutes of rows, read from ix_item_attempt_ended.
     """
-    minute = epoch_bucket(item_t.c.finished_at, 60, conn.dialect.name).label("minute")
+    minute = epoch_bucket(attempt_t.c.ended_at, 60, conn.dialect.name).label("minute")
     rows = conn.execute(
-        select(batch_t.c.lane, item_t.c.status, minute, func.count())
-        .select_from(item_t).join(batch_t, batch_t.c.id == item_t.c.batch_id)
-        .where(item_t.c.finished_at >= since,
-               item_t.c.status.in_([ItemStatus.done.value, ItemStatus.failed.value]))
-        .group_by(batch_t.c.lane, item_t.c.status, minute)
+        select(attempt_t.c.lane, attempt_t.c.outcome, minute, func.count())
+        .where(attempt_t.c.ended_at >= since,
+               attempt_t.c.outcome.in_([AttemptOutcome.done.value, AttemptOutcome.failed.value]))
+        .group_by(attempt_t.c.lane, attempt_t.c.outcome, minute)
     ).all()
-    return {(lane, status, bucket_index(m, 60)): int(n) for lane, status, m, n in rows}
+    return {(lane, outcome, bucket_index(m, 60)): int(n) for lane, outcome, m, n in rows}
 
 
 def totals_by_lane(by_minute: dict[tuple[str, str, int], int]) -> dict[tuple[str, str], int]:

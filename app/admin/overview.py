@@ -35,7 +35,7 @@ from app.models import ItemStatus, LaneState, User, utcnow
 from app.settings import LANES, get_settings
 
 log = logging.getLogger("shortlist.overview")
-item_t, lane_t, user_t = metrics.item_t, LaneState.__table__, User.__table__
+attempt_t, lane_t, user_t = metrics.attempt_t, LaneState.__table__, User.__table__
 
 MINUTES = 60  # the last hour, by minute
 HOURS = 7 * 24  # the last 7 days, by hour
@@ -145,12 +145,14 @@ class _Week:
 
 
 def _by_hour(conn: Connection, since: datetime) -> dict[tuple[str, int], int]:
-    hour = metrics.epoch_bucket(item_t.c.finished_at, 3600, conn.dialect.name).label("hour")
+    """Attempts ended done or failed since `since`, by outcome and hour (the item history:
+    a closed hour never changes)."""
+    hour = metrics.epoch_bucket(attempt_t.c.ended_at, 3600, conn.dialect.name).label("hour")
     rows = conn.execute(
-        select(item_t.c.status, hour, func.count())
-        .where(item_t.c.finished_at >= since, item_t.c.status.in_(_FINISHED))
-        .group_by(item_t.c.status, hour)).all()
-    return {(status, metrics.bucket_index(h, 3600)): int(n) for status, h, n in rows}
+        select(attempt_t.c.outcome, hour, func.count())
+        .where(attempt_t.c.ended_at >= since, attempt_t.c.outcome.in_(_FINISHED))
+        .group_by(attempt_t.c.outcome, hour)).all()
+    return {(outcome, metrics.bucket_index(h, 3600)): int(n) for outcome, h, n in rows}
 
 
 def _week_series(conn: Connection, now: datetime, kept: _Week | None,

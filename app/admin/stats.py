@@ -1,8 +1,9 @@
 """The statistics roll-up: per day, kind and lane, upserted into daily_stats.
 
-submitted: items of batches created that day; done and failed: items that ended that day;
-avg and p95 processing time of the items done that day (finished_at - started_at of their
-last attempt); peak queue depth: the largest broker depth of the lane seen by a roll-up.
+submitted: items of batches created that day; done and failed: attempts that ended that
+day so (from the item history, in the lane they ran in); avg and p95 processing time of
+the attempts done that day; peak queue depth: the largest broker depth of the lane seen by
+a roll-up.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from sqlalchemy.engine import Connection
 
 from app.db import get_engine
 from app.engine.broker import queue_depths
-from app.models import Batch, DailyStats, Item, ItemStatus, utcnow
+from app.models import AttemptOutcome, Batch, DailyStats, Item, ItemAttempt, utcnow
 
 batch_t, item_t, stats_t = Batch.__table__, Item.__table__, DailyStats.__table__
 
 
-def _duration_ms(dialect: str):
+def _duration_ms(dialect: str, t):
     if dialect == "postgresql":
-        return func.extract("epoch", item_t.c.finished_at - item_t.c.started_at) * 1000
-    return (func.julianday(item_t.c.finished_at) - func.julianday(item_t.c.started_at)) * 86_400_000.0
+        return func.extract("epoch", t.c.ended_at - t.c.started_at) * 1000
+    return (func.julianday(t.c.ended_at) - func.julianday(t.c.started_at)) * 86_400_000.0
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -55,30 +56,32 @@ def _day_rows(conn: Connection, day: date) -> dict[tuple[str, str], dict]:
         .group_by(batch_t.c.kind, batch_t.c.lane)
     ):
         rows[(kind, lane)]["submitted"] = n
-    ended = (select(batch_t.c.kind, batch_t.c.lane, item_t.c.status, func.count())
-             .join(batch_t, batch_t.c.id == item_t.c.batch_id)
-             .where(item_t.c.finished_at >= start, item_t.c.finished_at < end,
-                    item_t.c.status.in_([ItemStatus.done.value, ItemStatus.failed.value]))
-             .group_by(batch_t.c.kind, batch_t.c.lane, item_t.c.status))
-    for kind, lane, status, n in conn.execute(ended):
-        rows[(kind, lane)][status] = n
-    duration = _duration_ms(conn.dialect.name).label("ms")
-    done_today = (item_t.c.finished_at >= start, item_t.c.finished_at < end,
-                  item_t.c.status == ItemStatus.done.value, item_t.c.started_at.is_not(None))
+    # Ended and timed from the item history: an attempt counts on the day it ended, in the
+    # lane it ran in, whatever later retries and moves do to its item.
+    attempt_t = ItemAttempt.__table__
+    on_day = (attempt_t.c.ended_at >= start, attempt_t.c.ended_at < end)
+    for kind, lane, outcome, n in conn.execute(
+        select(attempt_t.c.kind, attempt_t.c.lane, attempt_t.c.outcome, func.count())
+        .where(*on_day, attempt_t.c.outcome.in_([AttemptOutcome.done.value,
+                                                   AttemptOutcome.failed.value]))
+        .group_by(attempt_t.c.kind, attempt_t.c.lane, attempt_t.c.outcome)
+    ):
+        rows[(kind, lane)][outcome] = n
+    duration = _duration_ms(conn.dialect.name, attempt_t).label("ms")
+    done_on_day = (*on_day, attempt_t.c.outcome == AttemptOutcome.done.value,
+                   attempt_t.c.started_at.is_not(None))
     if conn.dialect.name == "postgresql":
-        query = (select(batch_t.c.kind, batch_t.c.lane, func.avg(duration),
+        query = (select(attempt_t.c.kind, attempt_t.c.lane, func.avg(duration),
                         literal_column("percentile_cont(0.95) WITHIN GROUP (ORDER BY "
-                                       "extract(epoch from item.finished_at - item.started_at)"
-                                       " * 1000)"))
-                 .join(batch_t, batch_t.c.id == item_t.c.batch_id).where(*done_today)
-                 .group_by(batch_t.c.kind, batch_t.c.lane))
+                                       "extract(epoch from item_attempt.ended_at"
+                                       " - item_attempt.started_at) * 1000)"))
+                 .where(*done_on_day).group_by(attempt_t.c.kind, attempt_t.c.lane))
         for kind, lane, avg_ms, p95_ms in conn.execute(query):
             rows[(kind, lane)].update(avg_ms=float(avg_ms), p95_ms=float(p95_ms))
     else:  # SQLite has no percentile function: a laptop's volume fits in memory
         durations: dict[tuple[str, str], list[float]] = defaultdict(list)
         for kind, lane, ms in conn.execute(
-            select(batch_t.c.kind, batch_t.c.lane, duration)
-            .join(batch_t, batch_t.c.id == item_t.c.batch_id).where(*done_today)
+            select(attempt_t.c.kind, attempt_t.c.lane, duration).where(*done_on_day)
         ):
             durations[(kind, lane)].append(float(ms))
         for key, values in durations.items():

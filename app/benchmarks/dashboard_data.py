@@ -304,7 +304,7 @@ def fill(bench_url: str, items: int, batches: int) -> dict[str, float]:
     gen = Generator(items, batches)
     started = time.perf_counter()
     with psycopg.connect(_raw(bench_url)) as conn:
-        tables = ["item", "batch", "audit_event", "file_name"]
+        tables = ["item", "batch", "audit_event", "file_name", "item_attempt"]
         indexes = conn.execute(_SECONDARY_INDEXES, (tables,)).fetchall()
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
@@ -336,6 +336,18 @@ def fill(bench_url: str, items: int, batches: int) -> dict[str, float]:
             # What submission writes beside the items: their file names, for the search.
             cur.execute("INSERT INTO file_name (batch_id, seq, name)"
                         " SELECT batch_id, seq, name FROM item")
+            # The history the workers write: an attempt per finished item, and a failed
+            # first attempt for those tried twice (the charts count these).
+            cur.execute(
+                "INSERT INTO item_attempt (item_id, number, lane, kind, worker, started_at,"
+                " ended_at, outcome, error)"
+                " SELECT item.id, n.number, batch.lane, batch.kind, item.worker,"
+                " item.started_at - (item.attempts - n.number) * interval '1 minute',"
+                " item.finished_at - (item.attempts - n.number) * interval '1 minute',"
+                " CASE WHEN n.number < item.attempts THEN 'retrying' ELSE item.status END,"
+                " item.error FROM item JOIN batch ON batch.id = item.batch_id"
+                " CROSS JOIN LATERAL generate_series(1, greatest(item.attempts, 1)) AS n(number)"
+                " WHERE item.finished_at IS NOT NULL AND item.status IN ('done', 'failed')")
             cur.execute(f"CREATE TABLE {META} (generated_at timestamptz, items int,"
                         " batches int)")
             cur.execute(f"INSERT INTO {META} VALUES (%s, %s, %s)", (gen.now, items, batches))

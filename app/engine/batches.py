@@ -292,7 +292,7 @@ def reopened_clock(batch, now) -> dict[str, Any]:
 
 def retry_item(user: User, item_id: int) -> int:
     with _session() as session:
-        item = session.get(Item, item_id)
+        item = session.get(Item, item_id) if 1 <= item_id < 2**63 else None
     if item is None:
         raise NotFound("We could not find that file.")
     if item.status == ItemStatus.failed.value and not item.retryable:

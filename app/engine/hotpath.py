@@ -38,6 +38,7 @@ from sqlalchemy import (
     case,
     false,
     func,
+    insert,
     literal,
     literal_column,
     or_,
@@ -50,6 +51,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.sql import ClauseElement
 
 from app import roundtrips
+from app.engine import attempts as attempts_history
+from app.engine.attempts import attempt_t
 from app.engine.counters import BATCH_COLUMNS, BatchState, Persisted, counter_params, counter_values
 from app.engine.lanes import lane_open
 from app.engine.outcome import Ending
@@ -194,7 +197,7 @@ _STATE_COLUMNS = tuple(c for c in BATCH_COLUMNS if c.name != "params")
 _ENDING_COLUMNS = (
     ("item_id", BigInteger), ("attempts", Integer), ("status", String), ("error", Text),
     ("result", JSON), ("score", Float), ("refund", Integer), ("expired_only", Boolean),
-    ("retryable", Boolean),
+    ("retryable", Boolean), ("outcome", String), ("detail", Text),
 )
 
 
@@ -250,9 +253,17 @@ def _endings(now):
                 finished_at=case((retry, item_t.c.finished_at), else_=now),
                 result=case((retry, item_t.c.result), else_=req.c.result),
                 score=case((retry, item_t.c.score), else_=req.c.score))
-        .returning(item_t.c.id, item_t.c.batch_id, item_t.c.status)
+        .returning(item_t.c.id, item_t.c.batch_id, item_t.c.status, item_t.c.worker,
+                   item_t.c.started_at, item_t.c.error, req.c.attempts.label("number"),
+                   req.c.outcome, req.c.detail)
         .cte("ended")
     )
+    # Each ending's attempt in the item's history, with the lane its batch runs in now.
+    recorded = insert(attempt_t).from_select(
+        list(attempts_history.COLUMNS),
+        select(ended.c.id, ended.c.number, batch_t.c.lane, batch_t.c.kind, ended.c.worker,
+               ended.c.started_at, now, ended.c.outcome, ended.c.error, ended.c.detail)
+        .join(batch_t, batch_t.c.id == ended.c.batch_id)).cte("recorded")
 
     def counting(*statuses: ItemStatus):
         # Literals, not an "expanding" IN parameter: the statement runs as fixed SQL.
@@ -303,13 +314,13 @@ def _endings(now):
                func.array_agg(released.c.id).label("ids"))
         .group_by(released.c.batch_id).cte("released_per_batch")
     )
-    return per_batch, released_per_batch
+    return per_batch, released_per_batch, recorded
 
 
 def _group_statement():
     now = bindparam("now", type_=item_t.c.started_at.type)
     from_queued, taken_over, claimed = _claims(now)
-    per_batch, released_per_batch = _endings(now)
+    per_batch, released_per_batch, recorded = _endings(now)
     batch_id = func.coalesce(per_batch.c.batch_id, claimed.c.batch_id)
     zero = literal(0)
     deltas = (
@@ -358,7 +369,7 @@ def _group_statement():
         select(*nothing, literal("batch"), false(), *state, counted.c.released_ids,
                counted.c.ended_ids)
         .where(counted.c.ended_ids.is_not(None)),
-    )
+    ).add_cte(recorded)  # referenced by nothing: rendered (and so run) all the same
 
 
 def _params_statement():
@@ -418,6 +429,8 @@ def run_group(conn: psycopg.Connection, claims: Sequence[int], endings: Sequence
         "e_refund": [int(e.outcome.refund) for e in ordered],
         "e_expired_only": [e.expired_only for e in ordered],
         "e_retryable": [e.outcome.retryable for e in ordered],
+        "e_outcome": [e.outcome.attempt_outcome.value for e in ordered],
+        "e_detail": [e.outcome.detail for e in ordered],
     }
     claim_ids = sorted(set(claims))
     rows = _compiled(_group_statement).run(conn, {

@@ -6,13 +6,15 @@ one call in `app.engine.processing` persists it.
 
 from __future__ import annotations
 
+import re
+import traceback
 from dataclasses import dataclass
 from typing import Any
 
 from dramatiq import Retry
 
 from app.errors import DocumentError, InvalidInput, ShortlistError
-from app.models import ItemStatus
+from app.models import AttemptOutcome, ItemStatus
 
 
 class Cancelled(Exception):
@@ -40,10 +42,21 @@ class Outcome:
     refund: bool = False
     # A failure that trying again could fix (False: a bad document or bad input).
     retryable: bool = True
+    # An unexpected error's traceback, for the admin's view of the attempt.
+    detail: str | None = None
 
     @property
     def retry(self) -> bool:
         return self.status == ItemStatus.queued
+
+    @property
+    def attempt_outcome(self) -> AttemptOutcome:
+        """How the attempt ended, in the item's history."""
+        if self.refund:
+            return AttemptOutcome.handed_back
+        if self.retry:
+            return AttemptOutcome.retrying
+        return AttemptOutcome(self.status.value)
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,26 @@ def _short(exc: BaseException) -> str:
     return GENERIC_FAILURE
 
 
+DETAIL_FRAMES = 15
+DETAIL_MESSAGE_CHARS = 300
+# user:password@ in a URL, and key=value pairs of secrets, as they appear in driver errors.
+_CREDENTIALS = re.compile(r"(?<=://)[^/\s:@]+:[^@\s]+@")
+_SECRET_PAIRS = re.compile(r"(?i)\b(password|passwd|pwd|secret|token|api_key)\s*[=:]\s*\S+")
+
+
+def failure_detail(exc: BaseException) -> str:
+    """An unexpected error as an admin may read it: where it happened (the last frames,
+    code lines included) and its type and message, the message short and with
+    credentials masked. No local variables, so no resume text beyond the message."""
+    frames = traceback.extract_tb(exc.__traceback__)[-DETAIL_FRAMES:]
+    message = _SECRET_PAIRS.sub(r"\1=***", _CREDENTIALS.sub("***@", str(exc)))
+    if len(message) > DETAIL_MESSAGE_CHARS:
+        message = message[:DETAIL_MESSAGE_CHARS] + "..."
+    # The error first: the frames are indented, and a page shows the first line in full.
+    return (f"{type(exc).__qualname__}: {message}\nTraceback (most recent call last):\n"
+            + "".join(traceback.format_list(frames)).rstrip("\n"))
+
+
 def decide(exc: BaseException | None, attempts: int, max_attempts: int, *,
            result: dict[str, Any] | None = None, score: float | None = None) -> Outcome:
     if exc is None:
@@ -75,11 +108,12 @@ def decide(exc: BaseException | None, attempts: int, max_attempts: int, *,
     if isinstance(exc, DocumentError | InvalidInput):
         return Outcome(ItemStatus.failed, error=exc.message,
                        retryable=getattr(exc, "retryable", False))
+    detail = None if isinstance(exc, ShortlistError) else failure_detail(exc)
     if attempts < max_attempts:
-        return Outcome(ItemStatus.queued, error=_short(exc))
+        return Outcome(ItemStatus.queued, error=_short(exc), detail=detail)
     return Outcome(
         ItemStatus.failed,
-        error=f"{_short(exc)} Gave up after {attempts} attempts.",
+        error=f"{_short(exc)} Gave up after {attempts} attempts.", detail=detail,
     )
 
 

@@ -101,6 +101,7 @@ def _finish_one(conn, ending: Ending, now: datetime) -> Persisted | None:
         conn, ending.item_id, ending.attempts, outcome.status, now, error=outcome.error,
         result=outcome.result, score=outcome.score, expired_only=ending.expired_only,
         refund=outcome.refund, retryable=outcome.retryable,
+        outcome=outcome.attempt_outcome, detail=outcome.detail,
     )
     if batch_id is None:
         return None

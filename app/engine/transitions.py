@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from app.engine import attempts as attempts_history
 from app.engine.lanes import lane_open
 from app.models import (
     Batch,
@@ -195,6 +196,8 @@ def end_attempt(
     expired_only: bool = False,
     refund: bool = False,
     retryable: bool = True,
+    outcome: str | None = None,
+    detail: str | None = None,
 ) -> uuid.UUID | None:
     """running -> done | failed | cancelled | queued (a retry), fenced by the attempt number.
 
@@ -207,7 +210,11 @@ def end_attempt(
         "p_error": error, "p_result": result, "p_score": score, "p_refund": int(refund),
         "p_retryable": retryable,
     }).first()
-    return row[0] if row else None
+    if row is None:
+        return None
+    attempts_history.record(conn, item_id, attempts, outcome or status.value, now,
+                            error=error, detail=detail)
+    return row[0]
 
 
 def cancel_items(conn: Connection, batch_id: uuid.UUID, now: datetime, reason: str,
@@ -219,6 +226,8 @@ def cancel_items(conn: Connection, batch_id: uuid.UUID, now: datetime, reason: s
     worker's end_attempt finds the item no longer running and changes nothing.
     """
     moved: dict[ItemStatus, int] = {}
+    if ItemStatus.running in statuses:
+        attempts_history.record_running_cancelled(conn, batch_id, now, reason)
     for status in statuses:
         moved[status] = conn.execute(
             update(item_t)
@@ -232,28 +241,31 @@ def cancel_items(conn: Connection, batch_id: uuid.UUID, now: datetime, reason: s
 def reset_for_retry(conn: Connection, batch_id: uuid.UUID, statuses: Sequence[ItemStatus],
                     item_ids: Sequence[int] | None = None) -> dict[ItemStatus, int]:
     """failed (and cancelled) -> pending with fresh attempts. Returns counts by former state.
-    A failure trying again cannot fix (not `retryable`) stays failed."""
+    A failure trying again cannot fix (not `retryable`) stays failed; a dismissed one is
+    taken only when asked for by id."""
     moved: dict[ItemStatus, int] = {}
     for status in statuses:
         conditions = [item_t.c.batch_id == batch_id, item_t.c.status == status.value,
                       item_t.c.retryable.is_(True)]
         if item_ids is not None:
             conditions.append(item_t.c.id.in_(list(item_ids)))
+        else:
+            conditions.append(item_t.c.dismissed_at.is_(None))
         moved[status] = conn.execute(
             update(item_t).where(*conditions).values(
                 status=ItemStatus.pending.value, attempts=0, finished_at=None,
                 started_at=None, queued_at=None, lease_expires_at=None, worker=None,
-                result=None, score=None,
+                result=None, score=None, dismissed_at=None,
             )
         ).rowcount
     return moved
 
 
 def count_retryable(conn: Connection, batch_id: uuid.UUID) -> int:
-    """Failed items of a batch that trying again could fix."""
+    """Failed items of a batch that trying again could fix (and nobody dismissed)."""
     return conn.execute(select(func.count()).where(
         item_t.c.batch_id == batch_id, item_t.c.status == ItemStatus.failed.value,
-        item_t.c.retryable.is_(True))).scalar_one()
+        item_t.c.retryable.is_(True), item_t.c.dismissed_at.is_(None))).scalar_one()
 
 
 def expired_leases(conn: Connection, now: datetime, limit: int

@@ -10,6 +10,7 @@ from nicegui.testing.user import User
 from sqlalchemy import select, update
 
 from app.db import get_engine
+from app.engine import attempts
 from app.models import Batch, Item
 
 item_t, batch_t = Item.__table__, Batch.__table__
@@ -27,6 +28,8 @@ def finish_items(batch_id: uuid.UUID, n: int, status: str, at: datetime,
         conn.execute(update(item_t).where(item_t.c.id.in_(ids)).values(
             status=status, attempts=1, started_at=at - timedelta(seconds=1), finished_at=at,
             error=error))
+        for item_id in ids:  # the item history the charts count, as a worker writes it
+            attempts.record(conn, item_id, 1, status, at, error=error)
         conn.execute(update(batch_t).where(batch_t.c.id == batch_id).values(
             n_queued=batch_t.c.n_queued - n, **{f"n_{status}": batch_t.c[f"n_{status}"] + n}))
     return list(ids)

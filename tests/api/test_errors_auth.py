@@ -167,6 +167,7 @@ def test_openapi_documents_every_route(api):
         "/batches/{batch_id}/move", "/batches/{batch_id}/events", "/tokens",
         "/batches/{batch_id}/keep",
         "/tokens/{token_id}", "/lanes", "/workers", "/items/{item_id}/document",
+        "/items/{item_id}", "/items/{item_id}/retry", "/items/{item_id}/dismiss",
         "/openings", "/openings/{opening_id}", "/candidates", "/candidates/{candidate_id}"}
     body = spec["paths"]["/batches"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app.admin import stats
 from app.db import get_engine
 from app.engine import housekeeping, leases
-from app.models import Batch, DailyStats, Document, Item, utcnow
+from app.models import Batch, DailyStats, Document, Item, ItemAttempt, utcnow
 from scheduler import runner
 from scheduler.jobs import Job, jobs
 from tests.engine.helpers import (
@@ -24,7 +24,7 @@ from tests.engine.helpers import (
     wait_finished,
 )
 
-batch_t, item_t = Batch.__table__, Item.__table__
+batch_t, item_t, attempt_t = Batch.__table__, Item.__table__, ItemAttempt.__table__
 
 
 def test_lease_sweep_job_requeues_an_expired_lease(stack):
@@ -157,19 +157,23 @@ def test_statistics_roll_up(stack):
     now = utcnow()
     with get_engine().begin() as conn:  # known processing times: 100, 200, ... ms
         for n, item in enumerate(i for i in items(batch.id) if i.status == "done"):
-            conn.execute(update(item_t).where(item_t.c.id == item.id).values(
-                started_at=now - timedelta(milliseconds=100 * (n + 1)), finished_at=now))
+            conn.execute(update(attempt_t).where(attempt_t.c.item_id == item.id).values(
+                started_at=now - timedelta(milliseconds=100 * (n + 1)), ended_at=now))
             durations.append(100.0 * (n + 1))
-    assert stats.roll_up(now=now) == {"rows": 1}
+        # Moved after it ran: its day stays in the lane it ran in.
+        conn.execute(update(batch_t).where(batch_t.c.id == batch.id).values(lane="low"))
+    assert stats.roll_up(now=now) == {"rows": 2}  # low: its submitted items, nothing ended
     with get_engine().connect() as conn:
-        row = conn.execute(select(DailyStats.__table__)).mappings().one()
+        rows = {r["lane"]: r for r in conn.execute(select(DailyStats.__table__)).mappings()}
+    row = rows["high"]
     assert (row["day"], row["kind"], row["lane"]) == (now.date(), "noop", "high")
-    assert (row["submitted"], row["done"], row["failed"]) == (20, finished.n_done,
+    assert (row["submitted"], row["done"], row["failed"]) == (0, finished.n_done,
                                                              finished.n_failed)
+    assert (rows["low"]["submitted"], rows["low"]["done"], rows["low"]["failed"]) == (20, 0, 0)
     assert row["avg_ms"] == pytest.approx(sum(durations) / len(durations), rel=1e-3)
     assert row["p95_ms"] == pytest.approx(stats.percentile(durations, 0.95), rel=1e-3)
-    assert stats.roll_up(now=now) == {"rows": 1}  # an upsert, not a second row
-    assert count_rows(DailyStats) == 1
+    assert stats.roll_up(now=now) == {"rows": 2}  # an upsert, not more rows
+    assert count_rows(DailyStats) == 2
 
 
 def test_percentile_matches_postgresql_percentile_cont():

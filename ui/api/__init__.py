@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ui.api import batches, candidates, health, lanes, openings, sse, tokens
+from ui.api import batches, candidates, health, items, lanes, openings, sse, tokens
 from ui.api.errors import install_handlers, reject_unknown_query
 from ui.api.models import API_PREFIX
 from ui.api.openapi import install_openapi
@@ -34,6 +34,7 @@ def build_api() -> FastAPI:
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None,
                   dependencies=[Depends(reject_unknown_query)])
     api.include_router(batches.router)
+    api.include_router(items.router)
     api.include_router(sse.router)
     api.include_router(tokens.router)
     api.include_router(lanes.router)

@@ -133,12 +133,16 @@ def failed_card(failed) -> None:
             "text-caption sl-muted sl-wrap")
         with ui.list().props("separator").classes("w-full"):
             for row in failed.rows:
-                with ui.item():
+                # Each opens the file's page: its attempts, "Try again" and "Dismiss".
+                with ui.item().props(f"clickable tag=a href=/items/{int(row.item_id)}").mark(
+                        f"failed-{int(row.item_id)}"):
                     with ui.item_section().props("avatar"):
                         ui.icon("error_outline", color="negative")
                     with ui.item_section():
                         ui.item_label(row.file).classes("text-weight-medium sl-wrap")
                         ui.item_label(row.reason).props("caption").classes("sl-wrap")
+                    with ui.item_section().props("side"):
+                        ui.icon("chevron_right")
         if failed.total > len(failed.rows):
             ui.label(f"and {failed.total - len(failed.rows)} more (all of them are in the"
                      " report)").classes("sl-muted")
