@@ -10,8 +10,7 @@ from datetime import timedelta
 from sqlalchemy import create_engine, select, update
 
 from app.db import get_engine
-from app.engine import attempts
-from app.engine import health
+from app.engine import attempts, health
 from app.models import Item, utcnow
 from tests.api.conftest import error_of, set_setting
 
