@@ -35,6 +35,9 @@ NO_REASON = "No reason was recorded."
 # A literal, not a parameter: PostgreSQL uses a partial index only when it can prove
 # the query's condition implies the index's, which it cannot for a parameter.
 _FAILED = item_t.c.status == literal_column("'failed'")
+# A dismissed failure was looked at and left as it is: no longer listed nor retried here.
+_OPEN = item_t.c.dismissed_at.is_(None)
+EXAMPLES = 5  # the newest files of each reason, linked to their pages
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class FailureGroup:
     batches: int
     last_at: datetime
     first_at: datetime
+    # The newest files that failed so: (item id, file name), newest first.
+    examples: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,16 +78,27 @@ def groups(user: User, *, days: int = 7, now: datetime | None = None) -> Failure
     if not is_admin(user):
         raise PermissionDenied("Only an admin can see the failures of every screening.")
     since = _since(days, now)
-    recent = (select(_reason().label("reason"), item_t.c.batch_id, item_t.c.finished_at)
-              .where(_FAILED, item_t.c.finished_at >= since)
+    recent = (select(_reason().label("reason"), item_t.c.batch_id, item_t.c.finished_at,
+                     item_t.c.id, item_t.c.name)
+              .where(_FAILED, _OPEN, item_t.c.finished_at >= since)
               .order_by(item_t.c.finished_at.desc()).limit(MAX_SCANNED).subquery())
     last = func.max(recent.c.finished_at)
     query = (select(recent.c.reason, func.count(), func.count(recent.c.batch_id.distinct()),
                     last, func.min(recent.c.finished_at))
              .group_by(recent.c.reason).order_by(last.desc()).limit(MAX_GROUPS))
+    place = func.row_number().over(partition_by=recent.c.reason,
+                                   order_by=(recent.c.finished_at.desc(), recent.c.id.desc()))
+    ranked = select(recent.c.reason, recent.c.id, recent.c.name,
+                    place.label("place")).subquery()
+    newest = select(ranked.c.reason, ranked.c.id, ranked.c.name).where(
+        ranked.c.place <= EXAMPLES).order_by(ranked.c.reason, ranked.c.place)
     with get_engine().connect() as conn:
         rows = conn.execute(query).all()
-    found = [FailureGroup(r[0] or NO_REASON, r[1], r[2], r[3], r[4]) for r in rows]
+        examples: dict[str, list[tuple[int, str]]] = {}
+        for reason, item_id, name in (conn.execute(newest).all() if rows else ()):
+            examples.setdefault(reason, []).append((item_id, name))
+    found = [FailureGroup(r[0] or NO_REASON, r[1], r[2], r[3], r[4],
+                          tuple(examples.get(r[0], ()))) for r in rows]
     scanned = sum(g.items for g in found)
     return FailureReport(found, since, days, scanned, scanned < MAX_SCANNED)
 
@@ -96,7 +112,7 @@ def retry_group(user: User, reason: str, *, days: int = 7,
     with get_engine().connect() as conn:
         rows = conn.execute(
             select(item_t.c.batch_id, item_t.c.id)
-            .where(_FAILED, item_t.c.finished_at >= since, _reason() == key)
+            .where(_FAILED, _OPEN, item_t.c.finished_at >= since, _reason() == key)
             .order_by(item_t.c.batch_id, item_t.c.id)
         ).all()
     by_batch: dict[uuid.UUID, list[int]] = {}

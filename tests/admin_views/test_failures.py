@@ -3,6 +3,7 @@ a window, and a retry per reason; refused to recruiters and read-only admins."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -164,3 +165,26 @@ async def test_recruiters_and_signed_out_visitors_never_see_failures(user, web):
     await user.should_see("This page is for admins.")
     await user.should_not_see(ENCRYPTED)
 
+
+
+def test_each_reason_names_its_newest_files_and_dismissed_ones_leave(stack):
+    from app.engine import items as item_service
+    from tests.engine.helpers import items
+
+    admin = make_user(role="admin")
+    a, b, _ = world()
+    b_files = {i.seq: i for i in items(uuid.UUID(b))}
+    a_files = {i.seq: i for i in items(uuid.UUID(a))}
+    [encrypted, scanned] = failures.groups(admin).groups
+    # Newest first (b's an hour ago, then a's); equal times: the later id first.
+    assert encrypted.examples == ((b_files[2].id, b_files[2].name),
+                                  (b_files[0].id, b_files[0].name),
+                                  (a_files[0].id, a_files[0].name))
+    assert scanned.examples == ((a_files[3].id, a_files[3].name),
+                                (a_files[1].id, a_files[1].name))
+    item_service.dismiss(admin, b_files[2].id)
+    [encrypted, _] = failures.groups(admin).groups
+    assert (encrypted.items, encrypted.batches) == (2, 2)
+    assert [item_id for item_id, _ in encrypted.examples] == [b_files[0].id, a_files[0].id]
+    assert failures.retry_group(admin, ENCRYPTED).items == 2  # the dismissed one stays
+    assert items(uuid.UUID(b))[2].status == "failed"
