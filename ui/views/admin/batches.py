@@ -138,7 +138,7 @@ class BatchesView:
                   {{ props.row.status_text }}</q-badge></q-td>""")
             # The bar's colour is the status's; the numbers say the same in words.
             self.table.add_slot("body-cell-progress", r"""
-                <q-td :props="props"><div style="min-width: 6.5rem">
+                <q-td :props="props"><div style="min-width: 5.5rem">
                   <q-linear-progress :value="props.row.fraction" rounded size="8px"
                      :color="props.row.status_color" track-color="grey-4"
                      aria-hidden="true" class="q-mb-xs" />

@@ -84,8 +84,20 @@ class DailyView:
             self.table = ui.table(columns=[dict(c) for c in COLUMNS], rows=[], row_key="id",
                                   pagination={"rowsPerPage": 0}).classes("sl-table")
             self.table.mark("daily")
-            # A phone gets one card per row: seven columns do not fit 390 px.
-            self.table.props("flat bordered hide-pagination :grid=\"$q.screen.lt.sm\"")
+            # A phone gets one card per row: seven columns do not fit 390 px (evaluated
+            # by the browser at each redraw).
+            self.table.props("flat bordered hide-pagination")
+            self.table._props[":grid"] = "window.innerWidth < 600"
+            # One compact card per lane-day: the day and lane, then the figures three a line.
+            self.table.add_slot("item", r"""
+                <div class="q-pa-xs col-12"><q-card flat bordered class="q-pa-sm">
+                  <div class="row justify-between text-weight-medium">
+                    <span>{{ props.row.day }}</span><span>{{ props.row.lane }}</span></div>
+                  <div class="row q-mt-xs">
+                    <div v-for="col in props.cols.slice(2)" :key="col.name"
+                         class="col-4 q-py-xs">
+                      <div class="text-caption sl-muted">{{ col.label }}</div>
+                      <div>{{ col.value }}</div></div></div></q-card></div>""")
             self.table._props["no-data-label"] = "No item was submitted or ended in these days."
         self.refresh()
 

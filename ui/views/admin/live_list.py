@@ -142,8 +142,10 @@ class LiveBar:
         self.live_text = live_text
         self.control = LiveControl(redraw, on_state=self._show, ui_context=context.slot)
         with ui.row().classes("items-center gap-2 no-wrap").mark("live-bar"):
+            # Its own width: squeezed on a phone, its icon went above its words.
             self.button = ui.button(on_click=self.toggle).props(
-                "flat dense no-caps").mark("live-toggle")
+                "flat dense no-caps").classes("no-wrap").style("flex-shrink: 0").mark(
+                "live-toggle")
             self.state = ui.label().classes("text-caption sl-muted sl-wrap").mark("live-state")
         self._show(self.control)
 
