@@ -6,6 +6,10 @@ Workers publish a small event after each transition (app.engine.events). This pr
 database once when they open, then subscribe to their key; NiceGUI unsubscribes them when
 their client goes. No page polls the database.
 
+Admin lists follow every batch ("all"): that key gets the batches changed since it was
+last told, at most once per ALL_INTERVAL_S for the whole process (a burst of events from
+a thousand items becomes one call), so a list re-reads its visible page at most that often.
+
 Events carry absolute counts and may arrive out of order, so every receiver keeps the most
 advanced state (the largest done + failed + cancelled). A retry restarts counts (failed
 items go back to waiting), which looks exactly like a late event; when a state goes
@@ -34,6 +38,8 @@ log = logging.getLogger("shortlist.ui.live")
 
 FINISHED = {s.value for s in BATCH_FINISHED}
 VERIFY_DELAY_S = 0.25
+ALL_KEY = "all"
+ALL_INTERVAL_S = 0.5  # admin lists: at most two re-reads a second
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,24 @@ def regressed(current: Snapshot | None, incoming: Snapshot) -> bool:
         incoming.progress < current.progress
 
 
+class Throttle:
+    """At most one telling per `interval_s`: a change is told at once when the last telling
+    is that old, else when the interval is over (changes meanwhile join it)."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self.last: float | None = None
+
+    def delay(self, now: float) -> float:
+        """Seconds to wait, from `now`, before telling."""
+        if self.last is None:
+            return 0.0
+        return max(0.0, self.last + self.interval_s - now)
+
+    def told(self, now: float) -> None:
+        self.last = now
+
+
 class ProgressHub:
     """Follows app.engine.events on a thread; emits Snapshots on the event loop, per key."""
 
@@ -155,6 +179,9 @@ class ProgressHub:
         self._latest: dict[str, Snapshot] = {}
         self._accepted: dict[str, int] = {}  # per batch: how many states were accepted
         self._verifying: set[str] = set()
+        self._all_changed: dict[str, Snapshot] = {}  # for "all", since it was last told
+        self._all_scheduled = False
+        self._all_throttle = Throttle(ALL_INTERVAL_S)
         self.received = 0  # events seen (for tests and logs)
 
     # --- Lifecycle (app startup and shutdown) ---------------------------------------
@@ -181,6 +208,10 @@ class ProgressHub:
 
     def subscribe_owner(self, owner_id: int, callback: Callable[[Snapshot], Any]) -> None:
         self._event(f"owner:{owner_id}").subscribe(callback)
+
+    def subscribe_all(self, callback: Callable[[list[Snapshot]], Any]) -> None:
+        """Every batch's changes, throttled (admin lists): `callback(changed snapshots)`."""
+        self._event(ALL_KEY).subscribe(callback)
 
     def verify(self, batch_id: str) -> None:
         """Read the batch once from the database (debounced) and send it as authoritative."""
@@ -274,6 +305,21 @@ class ProgressHub:
             event = self._events.get(key)
             if event is not None and event.callbacks:
                 event.emit(snapshot)
+        watchers = self._events.get(ALL_KEY)
+        if watchers is None or not watchers.callbacks or self._loop is None:
+            return
+        self._all_changed[snapshot.batch_id] = snapshot
+        if not self._all_scheduled:
+            self._all_scheduled = True
+            self._loop.call_later(self._all_throttle.delay(time.monotonic()), self._emit_all)
+
+    def _emit_all(self) -> None:
+        self._all_scheduled = False
+        changed, self._all_changed = list(self._all_changed.values()), {}
+        self._all_throttle.told(time.monotonic())
+        watchers = self._events.get(ALL_KEY)
+        if changed and watchers is not None and watchers.callbacks:
+            watchers.emit(changed)
 
 
 class Follower:

@@ -21,7 +21,7 @@ ENDPOINTS = [
     ("post", "/batches/00000000-0000-0000-0000-000000000000/cancel"),
     ("post", "/batches/00000000-0000-0000-0000-000000000000/retry"),
     ("post", "/batches/00000000-0000-0000-0000-000000000000/move"),
-    ("get", "/lanes"), ("get", "/workers"),
+    ("get", "/lanes"), ("get", "/workers"), ("get", "/stats/daily"),
     ("get", "/tokens"), ("post", "/tokens"), ("delete", "/tokens/1"),
 ]
 
@@ -166,7 +166,7 @@ def test_openapi_documents_every_route(api):
         "/batches/{batch_id}/cancel", "/batches/{batch_id}/retry",
         "/batches/{batch_id}/move", "/batches/{batch_id}/events", "/tokens",
         "/batches/{batch_id}/keep",
-        "/tokens/{token_id}", "/lanes", "/workers", "/items/{item_id}/document",
+        "/tokens/{token_id}", "/lanes", "/workers", "/stats/daily", "/items/{item_id}/document",
         "/items/{item_id}", "/items/{item_id}/retry", "/items/{item_id}/dismiss",
         "/openings", "/openings/{opening_id}", "/candidates", "/candidates/{candidate_id}"}
     body = spec["paths"]["/batches"]["post"]["requestBody"]["content"]

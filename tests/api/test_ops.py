@@ -182,3 +182,40 @@ def test_metrics_say_when_the_broker_is_down(api, monkeypatch):
     m = parse_metrics(api.client.get("/metrics", headers=api.auth(admin)).text)
     assert m["shortlist_broker_up"] == 0 and m["shortlist_database_up"] == 1
     assert not any(k.startswith("shortlist_queue_depth") for k in m)
+
+
+def test_daily_statistics_for_admins(api):
+    from datetime import timedelta as days_
+
+    from sqlalchemy import insert
+
+    from app.models import DailyStats
+
+    today = utcnow().date()
+    rows = [
+        {"day": today, "kind": "resume", "lane": "normal", "submitted": 12, "done": 9,
+         "failed": 2, "avg_ms": 1500.0, "p95_ms": 4000.0, "peak_queue_depth": 7},
+        {"day": today - days_(days=1), "kind": "resume", "lane": "low", "submitted": 3,
+         "done": 0, "failed": 3, "avg_ms": None, "p95_ms": None, "peak_queue_depth": 0},
+        {"day": today - days_(days=30), "kind": "noop", "lane": "high", "submitted": 1,
+         "done": 1, "failed": 0, "avg_ms": 5.0, "p95_ms": 5.0, "peak_queue_depth": 1},
+    ]
+    with get_engine().begin() as conn:
+        conn.execute(insert(DailyStats.__table__), rows)
+    alice, admin, viewer = api.user(), api.user(role="admin"), api.user(role="readonly_admin")
+    response = api.get("/stats/daily", admin)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["since"], body["until"]) == (str(today - days_(days=29)), str(today))
+    assert body["data"] == [
+        {"day": str(today), "lane": "normal", "submitted": 12, "done": 9, "failed": 2,
+         "avg_ms": 1500.0, "p95_ms": 4000.0, "peak_queue_depth": 7},
+        {"day": str(today - days_(days=1)), "lane": "low", "submitted": 3, "done": 0,
+         "failed": 3, "avg_ms": None, "p95_ms": None, "peak_queue_depth": 0}]
+    # 31 days reach the oldest row; a lane filter keeps its lane only
+    longer = api.get("/stats/daily", viewer, params={"days": 31, "lane": "high"}).json()
+    assert [(r["lane"], r["done"]) for r in longer["data"]] == [("high", 1)]
+    for days in (0, 91, "x"):
+        assert error_of(api.get("/stats/daily", admin, params={"days": days}))[0] == 422
+    assert error_of(api.get("/stats/daily", admin, params={"lane": "urgent"}))[0] == 422
+    assert error_of(api.get("/stats/daily", alice)) == (403, "permission_denied")

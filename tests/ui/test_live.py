@@ -249,3 +249,42 @@ def test_waiting_words():
                               now + timedelta(minutes=7), now) == (
         reason + " It should start in less than a minute and finish in about 7 minutes.")
     assert words.waiting_text(None, None, None, now) == ""
+
+
+# --- Admin lists: every batch, throttled -------------------------------------------------
+
+
+def test_a_throttle_tells_at_once_then_once_per_interval():
+    from ui.live import Throttle
+
+    throttle = Throttle(0.5)
+    assert throttle.delay(100.0) == 0.0  # never told: at once
+    throttle.told(100.0)
+    assert throttle.delay(100.1) == pytest.approx(0.4)
+    assert throttle.delay(100.5) == 0.0
+    assert throttle.delay(107.0) == 0.0
+
+
+@pytest.mark.anyio
+async def test_admin_lists_get_every_batch_at_most_twice_a_second(hub_and_listener):
+    from ui import live
+
+    hub, listener, _, _ = hub_and_listener
+    hub.start()
+    told: list[tuple[float, list]] = []
+    hub.subscribe_all(lambda changed: told.append((time.monotonic(), changed)))
+    started = time.monotonic()
+    # A burst over a second and a half: 30 events of two batches
+    for i in range(15):
+        listener.publish_from_thread(event("running", i + 1, batch="a"),
+                                     event("running", i + 1, batch="b", owner=8))
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(live.ALL_INTERVAL_S + 0.1)
+    # The first at once, then one per interval at most, each with both batches' latest
+    gaps = [b[0] - a[0] for a, b in zip(told, told[1:])]
+    assert told[0][0] - started < 0.1
+    assert 3 <= len(told) <= 5 and all(gap >= live.ALL_INTERVAL_S - 0.02 for gap in gaps)
+    last = {s.batch_id: s.done for s in told[-1][1]}
+    assert last == {"a": 15, "b": 15}
+    assert all(len({s.batch_id for s in changed}) == len(changed) for _, changed in told)
+    hub.stop()

@@ -6,7 +6,7 @@ middleware) and every action is checked again by the service in `app`.
 
 from __future__ import annotations
 
-from ui.views.admin import audit, batches, failures, lanes, overview, users, workers
+from ui.views.admin import audit, batches, daily, failures, lanes, overview, users, workers
 
 # (path, label, icon) in menu order; the first is the dashboard's landing page.
 VIEWS = (
@@ -15,11 +15,12 @@ VIEWS = (
     ("/admin/batches", "Screenings", "view_list"),
     ("/admin/failures", "Failures", "report_problem"),
     ("/admin/lanes", "Lanes", "alt_route"),
+    ("/admin/stats", "Daily statistics", "calendar_month"),
     ("/admin/users", "Users", "group"),
     ("/admin/audit", "Audit log", "history"),
 )
 
 
 def register() -> None:
-    for module in (overview, workers, batches, failures, lanes, users, audit):
+    for module in (overview, workers, batches, failures, lanes, daily, users, audit):
         module.register()

@@ -1,9 +1,15 @@
 """Admin dashboard: every screening of every user, filtered, sorted and paged on the server,
 with cancel, retry, move and delete per row, for a selection, and (cancel, retry) for all
-screenings matching the filter."""
+screenings matching the filter.
+
+Live: the list follows every batch's progress events (ui.live's "all" key, at most two a
+second) and re-reads only its visible page then, in a thread; the count of matches at most
+every COUNT_EVERY_S. It holds still while paused, while rows are selected and while a
+row's menu or a confirmation is open (ui.views.admin.live_list)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import Request
@@ -17,11 +23,13 @@ from app.errors import ShortlistError
 from app.models import BatchStatus, User
 from app.recruiting import queries
 from app.settings import LANES
-from ui import words
+from ui import live, words
 from ui.views.admin import common
+from ui.views.admin.live_list import LiveBar
 
 PATH = "/admin/batches"
 PER_PAGE = 50
+COUNT_EVERY_S = 5.0  # a live list recounts its matches at most this often
 ACTION_WORDS = {"cancel": "Cancel", "retry": "Retry failed files of", "move": "Move",
                 "delete": "Delete"}
 COLUMNS = [
@@ -32,7 +40,7 @@ COLUMNS = [
     {"name": "lane", "label": "Lane", "field": "lane", "sortable": True, "align": "left"},
     {"name": "kind", "label": "Kind", "field": "kind", "sortable": True, "align": "left"},
     {"name": "total", "label": "Files", "field": "total", "sortable": True, "align": "right"},
-    {"name": "progress", "label": "Screened", "field": "progress", "align": "right"},
+    {"name": "progress", "label": "Progress", "field": "progress", "align": "left"},
     {"name": "failed", "label": "Failed", "field": "failed", "sortable": True, "align": "right"},
     {"name": "created", "label": "Submitted", "field": "created", "sortable": True,
      "align": "left"},
@@ -52,12 +60,14 @@ def register() -> None:
 
 def row_of(row: BatchRow) -> dict[str, Any]:
     b = row.batch
+    progress = live.Snapshot.from_batch(b)  # ended: done, failed or skipped
     return {
         "id": str(b.id), "title": b.title or "Untitled opening", "owner": row.owner_email,
         "status": b.status, "status_text": words.status_text(b.status),
         "status_color": words.STATUS_COLORS.get(b.status, "grey-7"), "lane": b.lane,
         "kind": b.kind, "total": b.total, "failed": b.n_failed,
-        "progress": f"{b.n_done + b.n_failed} of {b.total}",
+        "progress": f"{progress.progress:,} of {b.total:,}",
+        "fraction": round(progress.fraction, 4),
         "created": common.when(b.created_at),
     }
 
@@ -76,6 +86,7 @@ class BatchesView:
         self.sort = {"sortBy": "created", "descending": True}
         self.per_page = PER_PAGE
         self.row_batch: dict[str, Any] | None = None
+        self.counted_at = 0.0
 
     # --- Layout --------------------------------------------------------------------------
 
@@ -86,6 +97,7 @@ class BatchesView:
             self.filter_bar()
             with ui.row().classes("w-full items-center gap-2 wrap").mark("bulk-bar"):
                 self.count_label = ui.label().classes("text-subtitle1").mark("match-count")
+                self.live = LiveBar(self.refresh_live)
                 ui.space()
                 self.cancel_all = ui.button("Cancel all matching", icon="stop_circle",
                                             on_click=lambda: self.ask_all("cancel")).props(
@@ -124,6 +136,14 @@ class BatchesView:
             self.table.add_slot("body-cell-status", r"""
                 <q-td :props="props"><q-badge :color="props.row.status_color" rounded>
                   {{ props.row.status_text }}</q-badge></q-td>""")
+            # The bar's colour is the status's; the numbers say the same in words.
+            self.table.add_slot("body-cell-progress", r"""
+                <q-td :props="props"><div style="min-width: 5.5rem">
+                  <q-linear-progress :value="props.row.fraction" rounded size="8px"
+                     :color="props.row.status_color" track-color="grey-4"
+                     aria-hidden="true" class="q-mb-xs" />
+                  <span class="text-caption" style="white-space: nowrap">
+                    {{ props.row.progress }}</span></div></q-td>""")
             self.table.add_slot("body-cell-actions", r"""
                 <q-td :props="props"><q-btn flat dense round icon="more_vert"
                    :aria-label="'Actions for ' + props.row.title"
@@ -135,12 +155,16 @@ class BatchesView:
             self.outcome = ui.label().classes("text-body2 sl-wrap").mark("outcome")
             self.confirm = common.Confirm()
             self.row_dialog()
+        hold = self.live.control.hold
+        self.row_menu.on_value_change(lambda e: hold("menu", bool(e.value)))
+        self.confirm.dialog.on_value_change(lambda e: hold("confirm", bool(e.value)))
         self.can = can
         for button in (self.cancel_all, self.retry_all, *self.sel_buttons, *self.row_buttons):
             button.set_enabled(can)
         self.move_lane.set_enabled(can)
         self.row_lane.set_enabled(can)
         self.refresh(count=True)
+        live.hub.subscribe_all(lambda _changed: self.live.control.changed())
 
     def filter_bar(self) -> None:
         get_kind("noop")  # loads the built-in kinds
@@ -228,28 +252,46 @@ class BatchesView:
         self.pager.reset()
         self.refresh()
 
+    def _search(self, *, count: bool):
+        """The visible page's query, as the list stands now (run on the loop or a thread)."""
+        filters, cursor, limit = self.filters, self.pager.cursor, self.per_page
+        sort = sort_of(self.sort["sortBy"], self.sort["descending"])
+        return lambda user: batch_search.search_and_count(
+            user, filters, cursor=cursor, limit=limit, sort=sort, count=count)
+
     def refresh(self, *, count: bool = False) -> None:
-        found = common.read(PATH, lambda user: batch_search.search_and_count(
-            user, self.filters, cursor=self.pager.cursor, limit=self.per_page,
-            sort=sort_of(self.sort["sortBy"], self.sort["descending"]), count=count))
+        found = common.read(PATH, self._search(count=count))
         if found is common.NOTHING:
             return
+        self.show(found)
+        self.live.control.shown()
+        self.table.selected = []
+        self.show_selection()
+
+    async def refresh_live(self) -> None:
+        """After batches changed: the visible page again, read in a thread."""
+        count = time.monotonic() - self.counted_at >= COUNT_EVERY_S
+        found = await common.read_live(self.user.id, self._search(count=count))
+        if found is not common.NOTHING and self.live.control.still_live():
+            self.show(found)
+
+    def show(self, found) -> None:
         page, matches = found
         if matches is not None:
+            self.counted_at = time.monotonic()
             self.count_label.text = (f"More than {matches.n:,} screenings match" if matches.more
                                      else f"{words.plural(matches.n, 'screening')} match")
         self.table.rows = [row_of(r) for r in page.rows]
-        self.table.selected = []
         self.table.pagination = {**self.sort, "page": 1, "rowsPerPage": self.per_page,
                                  "rowsNumber": len(page.rows)}
         self.table.update()
         self.pager.show(page.next_cursor)
-        self.show_selection()
 
     def show_selection(self) -> None:
         n = len(self.table.selected)
         self.selected_label.text = f"{words.plural(n, 'screening')} selected" if n else \
             "None selected"
+        self.live.control.hold("selection", n > 0)  # rows stay where the pointer left them
         # Enabled once something is selected (they looked ready with nothing to act on).
         for button in self.sel_buttons:
             button.set_enabled(getattr(self, "can", False) and n > 0)

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
 from app.accounts.permissions import can_change_anything, is_admin
+from app.accounts.signin import session_user
 from app.errors import InvalidInput, ShortlistError
 from app.models import User
 from ui import auth, theme
@@ -74,6 +75,23 @@ def read(path: str, query: Callable[[User], Any]) -> Any:
     except ShortlistError as exc:
         ui.notify(exc.message, type="warning")
         return NOTHING
+
+
+async def read_live(user_id: int, query: Callable[[User], Any]) -> Any:
+    """A live list's re-read after an event, in a thread: no request is at hand, so the
+    user is loaded fresh by id (gone or deactivated: nothing) and the query checks the
+    role again (demoted: nothing). Returns the result, or NOTHING."""
+
+    def both() -> Any:
+        user = session_user(user_id)
+        if user is None:
+            return NOTHING
+        try:
+            return query(user)
+        except ShortlistError:
+            return NOTHING
+
+    return await run.io_bound(both)
 
 
 class Confirm:

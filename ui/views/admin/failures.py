@@ -1,18 +1,39 @@
 """Admin dashboard: failed files of every screening grouped by reason, the most recently
-seen first, with a retry per reason."""
+seen first, with a retry per reason.
+
+Live: the groups are read again (in a thread) when a batch's failed count moves, as told
+by the progress events (ui.live's "all" key, at most two a second); not while paused or
+while a confirmation is open."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from fastapi import Request
 from nicegui import ui
 
 from app.admin import failures
 from app.models import User
-from ui import words
+from ui import live, words
 from ui.views.admin import common
+from ui.views.admin.live_list import LiveBar
 
 PATH = "/admin/failures"
 WINDOWS = {1: "Last 24 hours", 7: "Last 7 days", 30: "Last 30 days"}
+MAX_KNOWN = 10_000  # batches whose failed count is remembered
+
+
+def failed_counts_moved(known: dict[str, int], changed: Iterable[live.Snapshot]) -> bool:
+    """Whether any batch's failed count differs from the one last seen (0 when unseen),
+    remembering the new ones. A retry lowers it, a failure raises it: both move groups."""
+    if len(known) > MAX_KNOWN:
+        known.clear()
+    moved = False
+    for snapshot in changed:
+        if known.get(snapshot.batch_id, 0) != snapshot.failed:
+            moved = True
+        known[snapshot.batch_id] = snapshot.failed
+    return moved
 
 
 def register() -> None:
@@ -30,6 +51,7 @@ class FailuresView:
         self.user = user
         self.days = 7
         self.report: failures.FailureReport | None = None
+        self.known_failed: dict[str, int] = {}
 
     def build(self) -> None:
         with common.frame(self.user, "Failures", PATH):
@@ -42,10 +64,19 @@ class FailuresView:
                     "flat no-caps").mark("refresh")
                 ui.space()
                 self.summary = ui.label().classes("text-body2").mark("failures-summary")
+            self.live = LiveBar(self.refresh_live, live_text="Updates as files fail or are"
+                                                             " tried again.")
             self.box = ui.column().classes("w-full gap-2").mark("failure-groups")
             self.outcome = ui.label().classes("text-body2 sl-wrap").mark("outcome")
             self.confirm = common.Confirm()
+        self.confirm.dialog.on_value_change(
+            lambda e: self.live.control.hold("confirm", bool(e.value)))
         self.refresh()
+        live.hub.subscribe_all(self.on_changes)
+
+    def on_changes(self, changed: list[live.Snapshot]) -> None:
+        if failed_counts_moved(self.known_failed, changed):
+            self.live.control.changed()
 
     def choose(self, days: int) -> None:
         self.days = days
@@ -55,6 +86,17 @@ class FailuresView:
         report = common.read(PATH, lambda user: failures.groups(user, days=self.days))
         if report is common.NOTHING:
             return
+        self.live.control.shown()
+        self.show(report)
+
+    async def refresh_live(self) -> None:
+        days = self.days
+        report = await common.read_live(self.user.id,
+                                        lambda user: failures.groups(user, days=days))
+        if report is not common.NOTHING and self.live.control.still_live():
+            self.show(report)
+
+    def show(self, report: failures.FailureReport) -> None:
         self.report = report
         files = sum(g.items for g in report.groups)
         self.summary.text = (

@@ -2,7 +2,11 @@
 lanes, threads, the items it is on, when it was last heard from; lost and stopped ones.
 
 The list comes from the shared dashboard numbers (ui.views.admin.overview.feed), so it
-follows the workers live without a query per viewer.
+follows the workers live without a query per viewer. Workers publish no event: their
+state is their heartbeat (a report written to Redis every WORKER_HEARTBEAT_S, and "lost"
+is the absence of one), so one timer per web process re-reads the reports every
+DASHBOARD_REFRESH_S while a dashboard page is open, and every open page gets the result.
+"Pause updates" keeps the cards still; the latest numbers show on resume.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from app.models import User
 from ui import theme
 from ui.views.admin import common
 from ui.views.admin import overview as shared
+from ui.views.admin.live_list import LiveBar
 
 PATH = "/admin/workers"
 TITLE = "Workers"
@@ -66,14 +71,21 @@ class WorkersView:
         self.user = user
         self.shown: tuple | None = None
         self.seen: dict[str, ui.label] = {}
+        self.latest = dashboard
 
     def build(self, dashboard: Dashboard) -> None:
         with theme.admin_frame(self.user, TITLE, PATH):
             self.summary = ui.label().classes("text-body1").mark("workers-summary")
+            self.live = LiveBar(lambda: self.show(self.latest),
+                                live_text="Updates every few seconds from the workers' reports.")
             self.box = ui.column().classes("w-full gap-2").mark("workers")
             self.updated = ui.label().classes("text-caption sl-muted").mark("updated")
         self.show(dashboard)
-        shared.feed.subscribe(self.show)
+        shared.feed.subscribe(self.follow)
+
+    def follow(self, dashboard: Dashboard) -> None:
+        self.latest = dashboard
+        self.live.control.changed()
 
     def show(self, dashboard: Dashboard) -> None:
         shared.set_text(self.summary, summary_text(dashboard))
