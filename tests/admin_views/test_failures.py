@@ -7,12 +7,13 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from nicegui import ui
 
 from app.admin import failures
 from app.admin.bulk import TooManyBatches
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from tests.admin_views.conftest import ACT, audit_rows, counters, load, settle, submit
-from tests.engine.helpers import make_user
+from tests.engine.helpers import items, make_user
 from tests.ui.conftest import PASSWORD, make_account
 from tests.ui.helpers import sign_in
 
@@ -126,6 +127,11 @@ async def test_the_failures_view_lists_groups_and_retries_one(user, web):
     with user.scope(marker="group-1"):
         await user.should_see(SCANNED)
         await user.should_see("2 files in 1 screening")
+    # Each reason links its newest files to their pages.
+    links = [(e.text, e.props["href"]) for e in user.find(marker="files-1").elements.pop()
+             .descendants() if isinstance(e, ui.link)]
+    assert links == [(i.name, f"/items/{i.id}") for i in reversed(items(uuid.UUID(a)))
+                     if i.status == "failed" and i.error == SCANNED]
     user.find(marker="window").elements.pop().value = 30
     await user.should_see("6 failed files, 3 reasons")
     user.find(marker="window").elements.pop().value = 7
@@ -169,7 +175,6 @@ async def test_recruiters_and_signed_out_visitors_never_see_failures(user, web):
 
 def test_each_reason_names_its_newest_files_and_dismissed_ones_leave(stack):
     from app.engine import items as item_service
-    from tests.engine.helpers import items
 
     admin = make_user(role="admin")
     a, b, _ = world()

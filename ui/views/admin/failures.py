@@ -124,6 +124,16 @@ class FailuresView:
                                 f" {common.when(group.last_at)} · first"
                                 f" {common.when(group.first_at)}").classes(
                                 "text-caption sl-muted").mark(f"counts-{i}")
+                            if group.examples:
+                                # The newest files, each to its page: attempts, traceback.
+                                with ui.row().classes("gap-x-3 gap-y-0").mark(f"files-{i}"):
+                                    for item_id, name in group.examples:
+                                        ui.link(name or "Unnamed file", f"/items/{item_id}"
+                                                ).classes("text-body2 sl-link sl-wrap")
+                                    more = group.items - len(group.examples)
+                                    if more > 0:
+                                        ui.label(f"and {more:,} more").classes(
+                                            "text-body2 sl-muted")
                         ui.button("Try again", icon="refresh",
                                   on_click=lambda g=group: self.ask_retry(g)).props(
                             "outline no-caps").mark(f"retry-group-{i}").set_enabled(can)
