@@ -85,7 +85,9 @@ class Background:
 
 
 def main(settings: Settings) -> None:
-    os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.web_storage_path))
+    # Before NiceGUI is imported: it reads where to keep sessions once.
+    for name, value in settings.web_storage_environment().items():
+        os.environ.setdefault(name, value)
     from ui.web import run
 
     prepare(settings)

@@ -61,9 +61,9 @@ class Settings(BaseSettings):
         " self-signed certificate need false)."
     )
     data_dir: Path = Field(Path("data"), description="Folder for the SQLite file and the"
-                           " generated secret in embedded mode, and the web process's"
-                           " session files (`web-sessions/`; keep it on a volume so a restart"
-                           " keeps people signed in).")
+                           " generated secret in embedded mode, and, without REDIS_URL, the"
+                           " web process's session files (`web-sessions/`; keep it on a"
+                           " volume so a restart keeps people signed in).")
     host: str = Field("0.0.0.0", description="Address the web process listens on.")
     port: int = Field(8080, description="Port the web process listens on.")
     storage_secret: str | None = Field(
@@ -316,11 +316,25 @@ class Settings(BaseSettings):
 
     @property
     def web_storage_path(self) -> Path:
-        """Where the web process keeps its per-visitor session files: in DATA_DIR (a volume
-        in a container), not NiceGUI's `.nicegui/` in the working directory, so a restart
-        keeps people signed in. Handed to NiceGUI as NICEGUI_STORAGE_PATH before it is
-        imported (ui/__main__.py, app/serve.py); an explicit NICEGUI_STORAGE_PATH wins."""
+        """Where the web process keeps its per-visitor session files without Redis: in
+        DATA_DIR (a volume in a container), not NiceGUI's `.nicegui/` in the working
+        directory, so a restart keeps people signed in."""
         return (self.data_dir / "web-sessions").resolve()
+
+    def web_storage_environment(self) -> dict[str, str]:
+        """NiceGUI's storage settings, which it reads from the environment once, on import:
+        set them (ui/__main__.py, app/serve.py) before NiceGUI is imported; a variable the
+        environment already has wins. With REDIS_URL, sessions live in Redis under
+        `<REDIS_NAMESPACE>:web:`, so a restarted or second web process still knows
+        everyone signed in; in embedded mode, in DATA_DIR/web-sessions."""
+        environment = {"NICEGUI_STORAGE_PATH": str(self.web_storage_path)}
+        if self.redis_url is not None:
+            url = self.redis_url
+            if url.startswith("rediss://") and not self.redis_tls_verify:
+                url += ("&" if "?" in url else "?") + "ssl_cert_reqs=none"
+            environment["NICEGUI_REDIS_URL"] = url
+            environment["NICEGUI_REDIS_KEY_PREFIX"] = f"{self.redis_namespace}:web:"
+        return environment
 
     @property
     def lease_s(self) -> int:

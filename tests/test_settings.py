@@ -79,3 +79,24 @@ def test_backoff_bounds_must_be_ordered(monkeypatch):
     monkeypatch.setenv("RETRY_MAX_BACKOFF_MS", "1000")
     with pytest.raises(ValidationError, match="RETRY_MAX_BACKOFF_MS"):
         Settings()
+
+
+def test_web_sessions_go_to_redis_when_it_is_set_and_to_data_dir_otherwise(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    assert Settings().web_storage_environment() == {
+        "NICEGUI_STORAGE_PATH": str(tmp_path.resolve() / "web-sessions")}
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/2")
+    monkeypatch.setenv("REDIS_NAMESPACE", "acme")
+    assert Settings().web_storage_environment() == {
+        "NICEGUI_STORAGE_PATH": str(tmp_path.resolve() / "web-sessions"),
+        "NICEGUI_REDIS_URL": "redis://cache:6379/2", "NICEGUI_REDIS_KEY_PREFIX": "acme:web:"}
+    # A self-signed rediss:// server: NiceGUI's own client must not verify it either
+    monkeypatch.setenv("REDIS_URL", "rediss://:pw@cache:6380/0?health_check_interval=5")
+    monkeypatch.setenv("REDIS_TLS_VERIFY", "false")
+    assert Settings().web_storage_environment()["NICEGUI_REDIS_URL"] == (
+        "rediss://:pw@cache:6380/0?health_check_interval=5&ssl_cert_reqs=none")
+    monkeypatch.setenv("REDIS_URL", "rediss://:pw@cache:6380")
+    assert Settings().web_storage_environment()["NICEGUI_REDIS_URL"] == (
+        "rediss://:pw@cache:6380?ssl_cert_reqs=none")
+    monkeypatch.setenv("REDIS_TLS_VERIFY", "true")
+    assert Settings().web_storage_environment()["NICEGUI_REDIS_URL"] == "rediss://:pw@cache:6380"

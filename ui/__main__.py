@@ -10,7 +10,8 @@ from app.settings import get_settings
 if __name__ in {"__main__", "__mp_main__"}:
     settings = get_settings()
     # Before NiceGUI is imported: it reads where to keep sessions once.
-    os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.web_storage_path))
+    for name, value in settings.web_storage_environment().items():
+        os.environ.setdefault(name, value)
     from ui.web import run
 
     configure_logging(settings)

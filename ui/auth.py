@@ -28,6 +28,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from nicegui import Client, core, ui
 from nicegui import app as web
+from nicegui.persistence import RedisPersistentDict
 from nicegui.storage import request_contextvar
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -36,6 +37,7 @@ from starlette.routing import Route
 from app.accounts import signin_tickets
 from app.accounts.signin import password_stamp, session_user
 from app.models import User
+from app.settings import get_settings
 
 SESSION_KEY = "user_id"
 STAMP_KEY = "password_stamp"
@@ -152,6 +154,8 @@ async def _new_session(request: Request, user: User | None) -> None:
     await web.storage._create_user_storage(new_id)  # noqa: SLF001  (NiceGUI keys storage by id)
     if user is not None:
         storage = web.storage.user
+        if isinstance(storage, RedisPersistentDict):  # gone with the cookie, not kept forever
+            storage.ttl = get_settings().session_max_age_s
         storage[SESSION_KEY] = user.id
         storage[STAMP_KEY] = password_stamp(user)
 

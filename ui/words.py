@@ -35,8 +35,21 @@ EDUCATION_WORDS = {
 }
 
 
-def status_text(status: str) -> str:
-    return STATUS_WORDS.get(status, status.replace("_", " ").capitalize())
+def status_text(status: str, total: int = 0, done: int = 0, failed: int = 0,
+                cancelled: int = 0) -> str:
+    """'Screening', 'Finished'; a cancelled screening that screened some files says how
+    far it got: 'Cancelled — 52 of 400 screened, 348 not screened' (given the counts)."""
+    word = STATUS_WORDS.get(status, status.replace("_", " ").capitalize())
+    if status == "cancelled" and done + failed and cancelled:
+        return f"{word} — {screened_text(total, done, failed, cancelled, 'screened')}"
+    return word
+
+
+def screened_text(total: int, done: int, failed: int, cancelled: int, verb: str = "") -> str:
+    """'52 of 400', or with files a cancellation left: '52 of 400, 348 not screened'
+    ('52 of 400 screened, 348 not screened' with verb='screened')."""
+    text = f"{done + failed:,} of {total:,}" + (f" {verb}" if verb else "")
+    return text + (f", {cancelled:,} not screened" if cancelled else "")
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
@@ -50,7 +63,7 @@ def progress_text(total: int, done: int, failed: int, cancelled: int) -> str:
     if failed:
         text += f", {failed} could not be read"
     if cancelled:
-        text += f", {cancelled} skipped"
+        text += f", {cancelled} not screened"
     return text
 
 

@@ -3,7 +3,8 @@
 Rows are written by `record_admin_action`, in the same transaction as the action. A bulk
 action runs many per-batch actions, each recording its own row; inside `part_of(...)`
 those rows carry the bulk action's id, and the bulk action's own row lists the batches.
-The one read is `search`: filtered, newest first, keyset-paginated on (at, id).
+The one read is `search`: filtered, newest first, keyset-paginated on (at, id), each entry
+with the titles of the screenings and the accounts it names.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from sqlmodel import Session
 from app.accounts.permissions import check_active, is_admin
 from app.db import get_engine
 from app.errors import InvalidInput, PermissionDenied
-from app.models import AuditEvent, User
+from app.models import AuditEvent, Batch, User
 
-audit_t, user_t = AuditEvent.__table__, User.__table__
+audit_t, user_t, batch_t = AuditEvent.__table__, User.__table__, Batch.__table__
 MAX_LIMIT = 200
+BULK_SHOWN = 5  # a bulk entry names its first screenings; the others are counted
 # What the log's filter offers; a filter may name any other action too.
 ACTIONS = ("submit", "cancel", "retry", "move", "delete", "bulk_cancel", "bulk_retry",
            "bulk_move", "bulk_delete", "keep", "forget_candidate", "add_items",
@@ -81,6 +83,22 @@ class AuditFilter:
 
 
 @dataclass(frozen=True)
+class BatchRef:
+    """A screening an entry names: its title now, or, once deleted, the title its
+    deletion recorded (when that entry is on the same page), else None."""
+    id: uuid.UUID
+    title: str | None
+    exists: bool
+
+
+@dataclass(frozen=True)
+class UserRef:
+    id: int | None
+    email: str
+    exists: bool  # the account is still there (accounts are deactivated, not deleted)
+
+
+@dataclass(frozen=True)
 class AuditRow:
     id: int
     at: datetime
@@ -88,6 +106,12 @@ class AuditRow:
     action: str
     batch_id: uuid.UUID | None
     details: dict[str, Any]
+    actor: UserRef | None = None
+    batch: BatchRef | None = None
+    # A bulk action's first screenings (BULK_SHOWN of them), and how many more it changed.
+    batches: tuple[BatchRef, ...] = ()
+    more_batches: int = 0
+    subject: UserRef | None = None  # the account a user action changed
 
 
 @dataclass(frozen=True)
@@ -159,8 +183,51 @@ def search(user: User, filters: AuditFilter | None = None, *, cursor: str | None
             select(audit_t).where(*where)
             .order_by(audit_t.c.at.desc(), audit_t.c.id.desc()).limit(limit + 1)
         ).mappings().all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    page = [AuditRow(r["id"], r["at"], str((r["details"] or {}).get("by", "")), r["action"],
-                     r["batch_id"], dict(r["details"] or {})) for r in rows]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        page = _named(conn, rows)
     return AuditPage(page, _cursor(rows[-1]) if more else None)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _named(conn, rows) -> list[AuditRow]:
+    """The page's entries with the screenings' titles and the accounts they name: one
+    query for the titles and one for the accounts, whatever the number of entries."""
+    details = [dict(r["details"] or {}) for r in rows]
+    bulk_ids = [[i for i in map(_uuid, (d.get("changed_ids") or [])[:BULK_SHOWN]) if i]
+                for d in details]
+    wanted = {r["batch_id"] for r in rows if r["batch_id"]} | {i for ids in bulk_ids for i in ids}
+    titles = dict(conn.execute(select(batch_t.c.id, batch_t.c.title).where(
+        batch_t.c.id.in_(list(wanted)))).all()) if wanted else {}
+    # A deleted screening's title, as its deletion recorded it (no query: this page only).
+    deleted = {r["batch_id"]: d.get("title") for r, d in zip(rows, details)
+               if r["action"] == "delete" and r["batch_id"] and r["batch_id"] not in titles}
+
+    def batch(batch_id: uuid.UUID) -> BatchRef:
+        if batch_id in titles:
+            return BatchRef(batch_id, titles[batch_id] or "", True)
+        return BatchRef(batch_id, deleted.get(batch_id), False)
+
+    subjects = [d.get("user_id") if isinstance(d.get("user_id"), int) else None
+                for d in details]
+    user_ids = {r["actor_id"] for r in rows if r["actor_id"]} | {i for i in subjects if i}
+    emails = dict(conn.execute(select(user_t.c.id, user_t.c.email).where(
+        user_t.c.id.in_(list(user_ids)))).all()) if user_ids else {}
+
+    def account(user_id: int | None, recorded: str) -> UserRef:
+        return UserRef(user_id, emails.get(user_id, recorded), user_id in emails)
+
+    return [AuditRow(
+        r["id"], r["at"], str(d.get("by", "")), r["action"], r["batch_id"], d,
+        actor=account(r["actor_id"], str(d.get("by", ""))),
+        batch=batch(r["batch_id"]) if r["batch_id"] else None,
+        batches=tuple(batch(i) for i in ids),
+        more_batches=max(0, len(d.get("changed_ids") or []) - len(ids)),
+        subject=account(subject, str(d.get("email", ""))) if subject else None,
+    ) for r, d, ids, subject in zip(rows, details, bulk_ids, subjects)]

@@ -263,12 +263,16 @@ def retry(user: User, batch_id: uuid.UUID | str, *, include_cancelled: bool = Fa
         deltas = {status: -n for status, n in moved.items()}
         deltas[ItemStatus.pending] = count
         started = batch.n_done + batch.n_failed + batch.n_running > 0
+        # A cancelled batch keeps the trace of its cancellation while files it cancelled
+        # remain (it ends `cancelled` again): only trying those again clears it.
+        still_cancelled = batch.n_cancelled - moved.get(ItemStatus.cancelled, 0) > 0
         counters.move_counters(
             conn, batch.id, deltas, now, reopen=True,
             set_status=BatchStatus.running if started else BatchStatus.queued,
             # The summary and reports are rebuilt when the batch finishes again.
             extra={"finished_at": None, "expires_at": None, "error": None,
-                   "cancelled_at": None, "summary": None, **reopened_clock(batch, now)},
+                   "cancelled_at": batch.cancelled_at if still_cancelled else None,
+                   "summary": None, **reopened_clock(batch, now)},
         )
         # Active again: it takes its share of its owner's window in the lane.
         fairshare.rebalance(conn, owner_id=batch.owner_id, lane=batch.lane)

@@ -88,10 +88,14 @@ def _final_status(current, after: dict[str, Any]):
     """The status a batch takes when its last unfinished item ends.
 
     `after` maps counter names to SQL expressions of their new values: `done` counts its
-    failures; `failed` means every item failed.
+    failures; `failed` means every item failed. A batch that was cancelled stays
+    `cancelled` while any of its items are still cancelled (its failed files retried,
+    say): `cancelled_at` is cleared only when its cancelled files are tried again.
     """
     return case(
         (current == BatchStatus.cancelling.value, BatchStatus.cancelled.value),
+        (and_(batch_t.c.cancelled_at.is_not(None), after["n_cancelled"] > 0),
+         BatchStatus.cancelled.value),
         (and_(after["n_done"] == 0, after["n_cancelled"] == 0, after["n_failed"] > 0),
          BatchStatus.failed.value),
         (and_(after["n_done"] == 0, after["n_failed"] == 0, after["n_cancelled"] > 0),

@@ -263,3 +263,63 @@ async def test_recruiters_and_signed_out_visitors_are_refused(user, web):
     await user.should_see("This page is for admins.")
     await user.should_not_see(marker="batches")
     await user.should_not_see(marker="nav-admin")
+
+
+def cancel_midway(batch_id: str, *, done: int, failed: int) -> None:
+    """A screening cancelled after `done` files were screened and `failed` failed (a
+    retryable reason): the rest cancelled, counters equal to the items' states."""
+    from sqlalchemy import func, select, update
+
+    from app.db import get_engine
+    from app.models import Batch, Item
+
+    batch_t, item_t = Batch.__table__, Item.__table__
+    with get_engine().begin() as conn:
+        conn.execute(update(item_t).where(item_t.c.batch_id == batch_id).values(
+            status="cancelled", error="Cancelled before it started."))
+        for seq in range(done + failed):
+            conn.execute(update(item_t).where(item_t.c.batch_id == batch_id,
+                                              item_t.c.seq == seq).values(
+                status="done" if seq < done else "failed", attempts=1,
+                error=None if seq < done else "A temporary problem.", retryable=True))
+        counts = dict(conn.execute(select(item_t.c.status, func.count()).where(
+            item_t.c.batch_id == batch_id).group_by(item_t.c.status)).all())
+        conn.execute(update(batch_t).where(batch_t.c.id == batch_id).values(
+            status="cancelled", n_pending=0, n_queued=0, n_running=0,
+            n_done=counts.get("done", 0), n_failed=counts.get("failed", 0),
+            n_cancelled=counts.get("cancelled", 0), cancelled_at=T0, finished_at=T0))
+
+
+async def test_an_admin_retries_someones_cancelled_files_after_confirming(user, web):
+    import uuid
+
+    ann, _, ids = world()
+    welder = uuid.UUID(ids["welder"])
+    cancel_midway(welder, done=1, failed=1)
+    await open_as(user)
+    await user.should_see("4 screenings match")
+    row = next(r for r in rows(user) if r["title"] == "Welder")
+    assert (row["status_text"], row["progress"]) == ("Cancelled", "2 of 3, 1 not screened")
+    table = user.find(marker="batches")
+    # A screening with nothing cancelled does not offer it
+    table.trigger("row_action", ids["analyst"])
+    await user.should_see("Finished · low lane", retries=ACT)
+    await user.should_not_see(marker="row-retry-cancelled")
+    table.trigger("row_action", ids["welder"])
+    await user.should_see(f"Cancelled — 2 of 3 screened, 1 not screened · high lane · {ann.email}",
+                          retries=ACT)
+    user.find(marker="row-retry-cancelled").click()
+    # Someone else's work: it asks first, saying what will change
+    await user.should_see("Retry the cancelled files of “Welder”?", retries=ACT)
+    await user.should_see(f"1 file of {ann.email} not screened when it was cancelled, and 1 file"
+                          " that failed, will be screened now in the high lane. Results so far"
+                          " are kept; the screening runs again and no longer shows as cancelled"
+                          " once it ends.")
+    assert load(ids["welder"]).status == "cancelled"
+    user.find(marker="confirm-yes").click()
+    await user.should_see("2 files will be tried again.", retries=ACT)
+    after = load(ids["welder"])
+    assert (after.status, after.cancelled_at) == ("running", None)
+    assert counters(ids["welder"]) == {"done": 1, "queued": 2}
+    [audit] = audit_rows("retry")
+    assert (audit["batch_id"], audit["details"]["include_cancelled"]) == (welder, True)

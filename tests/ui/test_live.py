@@ -221,7 +221,7 @@ def test_progress_words():
         "128 of 300 resumes screened, 2 could not be read"
     assert words.progress_text(1, 0, 0, 0) == "0 of 1 resume screened"
     assert words.progress_text(10, 4, 1, 5) == \
-        "5 of 10 resumes screened, 1 could not be read, 5 skipped"
+        "5 of 10 resumes screened, 1 could not be read, 5 not screened"
     assert words.status_text("timed_out") == "Stopped: it took too long"
 
 

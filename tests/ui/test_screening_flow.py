@@ -204,9 +204,45 @@ async def test_cancel_asks_first_then_cancels(user, web):
     user.find(marker="confirm-cancel").click()
     await user.should_see("The screening is being cancelled.", retries=30)
     await user.should_see("Cancelled", retries=30)
-    await user.should_see("0 of 3 resumes screened, 3 skipped")
+    await user.should_see("0 of 3 resumes screened, 3 not screened")
     assert wait_finished(batch.id).status == "cancelled"
     await user.should_not_see(marker="cancel")  # nothing left to cancel
+
+
+async def test_its_owner_has_the_cancelled_files_screened_after_all(user, web):
+    account = make_account()
+    batch = batches.submit(account, kind="resume", title="Accountant", params={
+        "title": "Staff Accountant"}, items=[
+        NewItem(f"r{i}.txt", resume_txt(f"Person {i}", "Excel")) for i in range(3)],
+        dispatch=False)
+    batches.cancel(account, batch.id)
+    await sign_in(user, account.email, PASSWORD)
+    await user.open(f"/screenings/{batch.id}")
+    await user.should_see("Cancelled")
+    await user.should_see("0 of 3 resumes screened, 3 not screened")
+    await user.should_see("Screen the 3 cancelled files")
+    user.find(marker="retry-cancelled").click()
+    await user.should_see("3 files will be tried again.", retries=30)
+    with web.worker():
+        done = wait_finished(batch.id)
+    assert (done.status, done.n_done, done.n_cancelled, done.cancelled_at) == (
+        "done", 3, 0, None)
+    await user.should_see("3 of 3 resumes screened", retries=LIVE)
+    await user.should_not_see(marker="retry-cancelled")
+
+
+def test_a_cancelled_screening_says_how_far_it_got():
+    from ui import words
+
+    assert words.status_text("cancelled", 400, 50, 2, 348) == (
+        "Cancelled — 52 of 400 screened, 348 not screened")
+    assert words.status_text("cancelled", 400, 0, 0, 400) == "Cancelled"
+    assert words.status_text("cancelled") == "Cancelled"
+    assert words.status_text("done", 400, 398, 2, 0) == "Finished"
+    assert words.screened_text(1200, 1000, 0, 200) == "1,000 of 1,200, 200 not screened"
+    assert words.screened_text(4, 2, 2, 0) == "4 of 4"
+    assert words.progress_text(400, 50, 2, 348) == (
+        "52 of 400 resumes screened, 2 could not be read, 348 not screened")
 
 
 async def test_another_recruiters_screening_is_not_found(user, web):

@@ -3,8 +3,9 @@
 `register(app)` puts a small dispatcher in front of `app`: requests under /api/v1 go to
 the API's own FastAPI application, /readyz and /metrics to another, everything else on to
 `app` unchanged. So the API's exception handlers, body limits, compression and OpenAPI
-document (`/api/v1/openapi.json`, Swagger UI at `/api/v1/docs`) apply to it alone, never
-to the NiceGUI pages, and no page route (not even a catch-all) can shadow it.
+document (`/api/v1/openapi.json`; Swagger UI at `/api/v1/docs`, ReDoc at `/api/v1/redoc`,
+ui/api/docs.py) apply to it alone, never to the NiceGUI pages, and no page route (not
+even a catch-all) can shadow it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ui.api import batches, candidates, health, items, lanes, openings, sse, tokens
+from ui.api.docs import install_docs
 from ui.api.errors import install_handlers, reject_unknown_query
 from ui.api.models import API_PREFIX
 from ui.api.openapi import install_openapi
@@ -31,7 +33,7 @@ OPS_PATHS = frozenset({"/readyz", "/metrics"})
 
 def build_api() -> FastAPI:
     api = FastAPI(title="Shortlist API", version="1.0.0", description=DESCRIPTION,
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None,
+                  openapi_url="/openapi.json", docs_url=None, redoc_url=None,
                   dependencies=[Depends(reject_unknown_query)])
     api.include_router(batches.router)
     api.include_router(items.router)
@@ -43,6 +45,7 @@ def build_api() -> FastAPI:
     install_handlers(api)
     api.add_middleware(GZipMiddleware, minimum_size=1024)  # never event streams
     install_openapi(api)
+    install_docs(api)
     return api
 
 

@@ -85,6 +85,10 @@ class BatchView:
                     self.retry_button = ui.button(
                         "Try failed files again", icon="refresh", on_click=self.retry).props(
                         "outline no-caps").mark("retry")
+                    self.retry_cancelled_button = ui.button(
+                        "Screen the cancelled files", icon="replay",
+                        on_click=lambda: self.retry(include_cancelled=True)).props(
+                        "outline no-caps").mark("retry-cancelled")
                     self.add_button = ui.button(
                         "Add resumes", icon="note_add",
                         on_click=lambda: self.adder.open()).props("outline no-caps").mark(
@@ -200,6 +204,12 @@ class BatchView:
         self.retry_button.set_visibility(retryable > 0 and state.status != "cancelling")
         self.retry_button.text = ("Try the failed file again" if retryable == 1 else
                                   f"Try the {retryable} failed files again")
+        # Files a cancellation left unscreened: their owner may have them screened after all.
+        self.retry_cancelled_button.set_visibility(
+            state.finished and state.cancelled > 0 and self.batch.owner_id == self.user.id)
+        self.retry_cancelled_button.text = (
+            "Screen the cancelled file" if state.cancelled == 1 else
+            f"Screen the {state.cancelled:,} cancelled files")
 
     def schedule_refresh(self, *, immediate: bool = False) -> None:
         if self._refresh_scheduled:
@@ -332,14 +342,15 @@ class BatchView:
         if batch is not None:
             self.follower.offer(Snapshot.from_batch(batch))
 
-    async def retry(self) -> None:
+    async def retry(self, include_cancelled: bool = False) -> None:
         user = auth.current_user()
         if user is None:
             ui.navigate.to(auth.signin_url(f"/screenings/{self.batch_id}"))
             return
 
         async def do() -> int | None:
-            return await run.io_bound(batches.retry, user, self.batch_id)
+            return await run.io_bound(batches.retry, user, self.batch_id,
+                                      include_cancelled=include_cancelled)
 
         count = await act(do)
         if count:

@@ -4,6 +4,7 @@ this page has no way to change or remove a row."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from nicegui import ui
@@ -12,6 +13,7 @@ from app.accounts import audit
 from app.errors import ShortlistError
 from app.models import User
 from ui.views.admin import common
+from ui.views.admin import users as users_view
 
 PATH = "/admin/audit"
 ACTION_WORDS = {
@@ -65,12 +67,36 @@ def details_text(details: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def batch_ref(ref: audit.BatchRef) -> dict[str, str]:
+    """A screening as the log shows it: its title linking to its page, or, once deleted,
+    plain words (with the title its deletion recorded, when known)."""
+    if ref.exists:
+        return {"text": ref.title or "Untitled opening", "link": f"/screenings/{ref.id}"}
+    if ref.title is not None:
+        return {"text": f"deleted screening “{ref.title or 'Untitled opening'}”", "link": ""}
+    return {"text": "deleted screening", "link": ""}
+
+
+def user_link(ref: audit.UserRef | None) -> str:
+    """The Users page showing that account (there is no page for an account that is gone)."""
+    if ref is None or not ref.exists:
+        return ""
+    return f"{users_view.PATH}?email={quote(ref.email)}"
+
+
 def row_of(r: audit.AuditRow) -> dict[str, Any]:
-    ids = r.details.get("changed_ids") or []
-    return {"id": r.id, "at": common.when(r.at), "who": r.actor_email,
+    refs = [batch_ref(ref) for ref in ([r.batch] if r.batch else list(r.batches))]
+    hidden = {"title"} if r.batch and not r.batch.exists else set()
+    if r.subject is not None:
+        hidden |= {"user_id", "email"}  # shown, linked, beside what was done
+    return {"id": r.id, "at": common.when(r.at),
+            "who": r.actor.email if r.actor else r.actor_email,
+            "who_link": user_link(r.actor),
             "what": ACTION_WORDS.get(r.action, r.action.replace("_", " ").capitalize()),
-            "batch": str(r.batch_id) if r.batch_id else "",
-            "batches": ", ".join(ids), "details": details_text(r.details)}
+            "subject": r.subject.email if r.subject else "", "subject_link": user_link(r.subject),
+            "batch": str(r.batch_id) if r.batch_id else "", "refs": refs,
+            "more": f"and {r.more_batches:,} more" if r.more_batches else "",
+            "details": details_text({k: v for k, v in r.details.items() if k not in hidden})}
 
 
 class AuditView:
@@ -99,12 +125,29 @@ class AuditView:
             self.table.props("flat bordered wrap-cells hide-pagination"
                              " no-data-label='No action recorded matches.'")
             self.table.pagination = {"rowsPerPage": 0}
+            # Texts are interpolated ({{ }}): titles and emails are people's text.
             self.table.add_slot("body-cell-batch", r"""
                 <q-td :props="props">
-                  <a v-if="props.row.batch" :href="'/screenings/' + props.row.batch"
-                     class="sl-wrap">{{ props.row.batch }}</a>
-                  <span v-else-if="props.row.batches" class="text-caption sl-wrap">
-                    {{ props.row.batches }}</span>
+                  <div v-for="(ref, i) in props.row.refs" :key="i" class="sl-wrap">
+                    <a v-if="ref.link" :href="ref.link" class="sl-link">{{ ref.text }}</a>
+                    <span v-else class="sl-muted">{{ ref.text }}</span>
+                  </div>
+                  <div v-if="props.row.more" class="text-caption sl-muted">
+                    {{ props.row.more }}</div>
+                </q-td>""")
+            self.table.add_slot("body-cell-who", r"""
+                <q-td :props="props" class="sl-wrap">
+                  <a v-if="props.row.who_link" :href="props.row.who_link"
+                     class="sl-link">{{ props.row.who }}</a>
+                  <span v-else>{{ props.row.who }}</span>
+                </q-td>""")
+            self.table.add_slot("body-cell-what", r"""
+                <q-td :props="props" class="sl-wrap">
+                  <div>{{ props.row.what }}</div>
+                  <a v-if="props.row.subject_link" :href="props.row.subject_link"
+                     class="sl-link text-caption">{{ props.row.subject }}</a>
+                  <span v-else-if="props.row.subject" class="text-caption">
+                    {{ props.row.subject }}</span>
                 </q-td>""")
             self.pager = common.Pager(self.refresh)
         self.refresh()

@@ -20,7 +20,7 @@ from app.admin.batch_search import BatchFilter, BatchRow
 from app.engine import batches
 from app.engine.kinds import KINDS, get_kind
 from app.errors import ShortlistError
-from app.models import BatchStatus, User
+from app.models import BATCH_FINISHED, BatchStatus, User
 from app.recruiting import queries
 from app.settings import LANES
 from ui import live, words
@@ -64,12 +64,24 @@ def row_of(row: BatchRow) -> dict[str, Any]:
     return {
         "id": str(b.id), "title": b.title or "Untitled opening", "owner": row.owner_email,
         "status": b.status, "status_text": words.status_text(b.status),
+        "status_line": words.status_text(b.status, b.total, b.n_done, b.n_failed, b.n_cancelled),
         "status_color": words.STATUS_COLORS.get(b.status, "grey-7"), "lane": b.lane,
-        "kind": b.kind, "total": b.total, "failed": b.n_failed,
-        "progress": f"{progress.progress:,} of {b.total:,}",
+        "kind": b.kind, "total": b.total, "failed": b.n_failed, "cancelled": b.n_cancelled,
+        "finished": b.status in {s.value for s in BATCH_FINISHED},
+        "progress": words.screened_text(b.total, b.n_done, b.n_failed, b.n_cancelled),
         "fraction": round(progress.fraction, 4),
         "created": common.when(b.created_at),
     }
+
+
+def retry_cancelled_text(row: dict[str, Any]) -> str:
+    """What retrying a screening's cancelled files changes, for an admin acting on it."""
+    files = words.plural(row["cancelled"], "file")
+    failed = (f", and {words.plural(row['failed'], 'file')} that failed," if row["failed"]
+              else "")
+    return (f"{files} of {row['owner']} not screened when it was cancelled{failed} will be"
+            f" screened now in the {row['lane']} lane. Results so far are kept; the screening"
+            " runs again and no longer shows as cancelled once it ends.")
 
 
 def sort_of(column: str | None, descending: bool) -> str:
@@ -196,16 +208,20 @@ class BatchesView:
             self.row_title = ui.label().classes("text-h6 sl-wrap")
             self.row_state = ui.label().classes("text-body2 sl-muted")
             with ui.row().classes("items-center gap-2 wrap"):
-                self.row_buttons = [
-                    ui.button("Cancel screening", icon="stop_circle",
-                              on_click=lambda: self.row_do("cancel")).props(
-                        "outline no-caps color=negative").mark("row-cancel"),
-                    ui.button("Retry failed files", icon="refresh",
-                              on_click=lambda: self.row_do("retry")).props(
-                        "outline no-caps").mark("row-retry"),
-                    ui.button("Delete", icon="delete", on_click=lambda: self.row_do("delete")).props(
-                        "outline no-caps color=negative").mark("row-delete"),
-                ]
+                cancel = ui.button("Cancel screening", icon="stop_circle",
+                                   on_click=lambda: self.row_do("cancel")).props(
+                    "outline no-caps color=negative").mark("row-cancel")
+                retry = ui.button("Retry failed files", icon="refresh",
+                                  on_click=lambda: self.row_do("retry")).props(
+                    "outline no-caps").mark("row-retry")
+                self.row_retry_cancelled = ui.button(
+                    "Retry cancelled files", icon="replay",
+                    on_click=lambda: self.row_do("retry_cancelled")).props(
+                    "outline no-caps").mark("row-retry-cancelled")
+                delete = ui.button("Delete", icon="delete",
+                                   on_click=lambda: self.row_do("delete")).props(
+                    "outline no-caps color=negative").mark("row-delete")
+                self.row_buttons = [cancel, retry, self.row_retry_cancelled, delete]
             with ui.row().classes("items-center gap-2"):
                 self.row_lane = ui.select(list(LANES), value="normal", label="Lane").props(
                     "dense outlined options-dense").classes("w-32").mark("row-lane")
@@ -359,8 +375,10 @@ class BatchesView:
             return
         self.row_batch = row
         self.row_title.text = row["title"]
-        self.row_state.text = f"{row['status_text']} · {row['lane']} lane · {row['owner']}"
+        self.row_state.text = f"{row['status_line']} · {row['lane']} lane · {row['owner']}"
         self.row_lane.value = row["lane"]
+        # Only a finished screening that left files unscreened has any to try again.
+        self.row_retry_cancelled.set_visibility(row["finished"] and row["cancelled"] > 0)
         self.row_menu.open()
 
     async def row_do(self, action: str) -> None:
@@ -380,6 +398,11 @@ class BatchesView:
                              "Cancel screening",
                              lambda: self._row_run("cancel", batch_id, lane), danger=True)
             return
+        if action == "retry_cancelled":
+            self.confirm.ask(f"Retry the cancelled files of “{row['title']}”?",
+                             retry_cancelled_text(row), "Retry cancelled files",
+                             lambda: self._row_run("retry_cancelled", batch_id, lane))
+            return
         await self._row_run(action, batch_id, lane)
 
     async def _row_run(self, action: str, batch_id: str, lane: str) -> None:
@@ -387,6 +410,8 @@ class BatchesView:
             "cancel": (lambda u: batches.cancel(u, batch_id), "The screening is being cancelled."),
             "retry": (lambda u: batches.retry(u, batch_id),
                       lambda n: f"{words.plural(n, 'failed file')} will be tried again."),
+            "retry_cancelled": (lambda u: batches.retry(u, batch_id, include_cancelled=True),
+                                lambda n: f"{words.plural(n, 'file')} will be tried again."),
             "move": (lambda u: batches.move(u, batch_id, lane),
                      f"The screening now uses the {lane} lane."),
             "delete": (lambda u: batches.delete(u, batch_id) or True, "The screening was deleted."),

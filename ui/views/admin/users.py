@@ -38,7 +38,8 @@ def register() -> None:
         user, answer = common.admin_user(PATH)
         if user is None:
             return answer
-        UsersView(user).build()
+        # ?email=...: the audit log links to an account this way.
+        UsersView(user, email=request.query_params.get("email")).build()
         return None
 
 
@@ -65,17 +66,18 @@ def quota_value(value: Any) -> int | None:
 
 
 class UsersView:
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, email: str | None = None) -> None:
         self.user = user
         self.row: dict[str, Any] | None = None
+        self.email = (email or "").strip()[:320] or None
 
     def build(self) -> None:
         can = common.can_change(self.user)
         with common.frame(self.user, "Users", PATH):
             common.read_only_note(self.user)
             with ui.row().classes("w-full items-end gap-2 wrap").mark("filters"):
-                self.f_text = ui.input("Email").props("outlined dense clearable").classes(
-                    "w-64").mark("filter-email")
+                self.f_text = ui.input("Email", value=self.email).props(
+                    "outlined dense clearable").classes("w-64").mark("filter-email")
                 self.f_text.on("keydown.enter", lambda: self.search())
                 self.f_role = ui.select(ROLE_WORDS, multiple=True, label="Role").props(
                     "outlined dense use-chips options-dense").classes("w-56").mark("filter-role")
