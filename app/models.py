@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
@@ -105,6 +106,22 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime = Field(default_factory=utcnow)
+    # Set when an admin gives a one-time password: the next sign-in must choose a new one.
+    must_change_password: bool = Field(default=False,
+                                       sa_column_kwargs={"server_default": sa_false()})
+
+
+class PasswordReset(SQLModel, table=True):
+    """A "forgot password" link: single use, expiring; only its hash is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
 
 
 class ApiToken(SQLModel, table=True):
@@ -369,6 +386,49 @@ class ItemAttempt(SQLModel, table=True):
     outcome: str = Field(max_length=16)
     error: str | None = Field(default=None, max_length=2000)
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class CandidateStatus(StrEnum):
+    """Where the hiring team is with a candidate of one screening."""
+
+    new = "new"
+    shortlisted = "shortlisted"
+    interview = "interview"
+    on_hold = "on_hold"
+    rejected = "rejected"
+
+
+class Decision(SQLModel, table=True):
+    """The hiring team's decision on one item (a candidate's file in one screening): kept
+    apart from the item row, which the workers update, so a decision never races them.
+    No row: status new, no star, no tags."""
+
+    __tablename__ = "decision"
+
+    item_id: int = Field(sa_column=Column(BigInteger, ForeignKey("item.id", ondelete="CASCADE"),
+                                          primary_key=True))
+    batch_id: uuid.UUID = Field(foreign_key="batch.id", index=True, ondelete="CASCADE")
+    status: str = Field(default=CandidateStatus.new.value, max_length=16)
+    starred: bool = False
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+
+
+class Note(SQLModel, table=True):
+    """A note on a candidate of a screening, by one person (who alone may edit it)."""
+
+    __tablename__ = "note"
+    __table_args__ = (Index("ix_note_item", "item_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(sa_column=Column(BigInteger, ForeignKey("item.id", ondelete="CASCADE"),
+                                          nullable=False))
+    batch_id: uuid.UUID = Field(foreign_key="batch.id", index=True, ondelete="CASCADE")
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = None
 
 
 class FileName(SQLModel, table=True):
