@@ -209,6 +209,10 @@ class ProgressHub:
     def subscribe_owner(self, owner_id: int, callback: Callable[[Snapshot], Any]) -> None:
         self._event(f"owner:{owner_id}").subscribe(callback)
 
+    def subscribe_decisions(self, batch_id: str, callback: Callable[[dict], Any]) -> None:
+        """The hiring team's changes to a batch's candidates: `callback({"item_id": ...})`."""
+        self._event(f"decisions:{batch_id}").subscribe(callback)
+
     def subscribe_all(self, callback: Callable[[list[Snapshot]], Any]) -> None:
         """Every batch's changes, throttled (admin lists): `callback(changed snapshots)`."""
         self._event(ALL_KEY).subscribe(callback)
@@ -270,6 +274,11 @@ class ProgressHub:
         changed: dict[str, Snapshot] = {}
         for event in inbox:
             self.received += 1
+            if event.get("type") == "decision":  # people's changes, not progress
+                watchers = self._events.get(f"decisions:{event.get('batch_id')}")
+                if watchers is not None and watchers.callbacks:
+                    watchers.emit(event)
+                continue
             snapshot = self._accept(event, authoritative=False, allow_verify=True)
             if snapshot is not None:
                 changed[snapshot.batch_id] = snapshot

@@ -98,6 +98,12 @@ def publish(event: dict[str, Any]) -> None:
     _coalescer.publish({**event, "at": time.time()})
 
 
+def publish_now(event: dict[str, Any]) -> None:
+    """A change people make (a decision, a note): rare, so sent at once, never coalesced
+    with a batch's progress. Carries a `type` the progress listeners skip."""
+    _send({**event, "at": time.time()})
+
+
 class Listener:
     """One background thread per process that follows the channel and fans out events."""
 
