@@ -23,6 +23,9 @@ STATUS_COLORS = {
     "cancelled": "grey-7",
     "timed_out": "negative",
 }
+# The hiring team's status of a candidate (its words: app.recruiting.decisions).
+CANDIDATE_STATUS_COLORS = {"new": "grey-7", "shortlisted": "positive", "interview": "primary",
+                           "on_hold": "orange-8", "rejected": "negative"}
 BAND_WORDS = {"strong": "Strong", "good": "Good", "partial": "Partial", "weak": "Weak"}
 BAND_COLORS = {"strong": "positive", "good": "teal-7", "partial": "orange-8", "weak": "grey-7"}
 EDUCATION_WORDS = {

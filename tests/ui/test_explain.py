@@ -144,7 +144,10 @@ async def test_details_show_the_score_as_its_parts_then_the_skills_with_evidence
     match = stored(batch.id, "dana.txt").result["match"]
     user.find(marker="shortlist").trigger("rowClick", dana["id"])
     await user.should_see("Role", retries=5)
-    shown = texts(user, "detail")
+    # The explanation's texts; the hiring team's panel (status, tags, notes) aside.
+    team = set(map(id, next(iter(user.find(marker="decision").elements)).descendants()))
+    shown = [e.text for e in next(iter(user.find(marker="detail").elements)).descendants()
+             if id(e) not in team and isinstance(getattr(e, "text", None), str) and e.text]
     parts = match["parts"]
     assert [p["label"] for p in parts] == ["Role", "Skills", "Relevant experience", "Wording"]
     # Each part: its label, its points out of its weight, its one-line reason, in order
@@ -175,7 +178,9 @@ async def test_details_show_the_score_as_its_parts_then_the_skills_with_evidence
     assert not [t for t in shown if RAW_FIGURE.search(t)], shown
     assert match["similarity"] > 0  # stored, but never shown
     assert set(dana) == {"id", "rank", "name", "file", "score", "band", "band_color",
-                         "matched", "nice", "missing", "years", "also", "possibly"}
+                         "matched", "nice", "missing", "years", "also", "possibly",
+                         "status", "status_text", "status_color", "starred", "tags", "notes",
+                         "notes_text"}
     assert not [v for r in table.rows for v in r.values() if isinstance(v, float)]
 
 

@@ -11,16 +11,17 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, events, run, ui
 
-from app.accounts.permissions import can_submit
+from app.accounts.permissions import can_act, can_submit
 from app.accounts.signin import session_user
 from app.engine import batches
 from app.errors import ShortlistError
 from app.models import Batch
-from app.recruiting import queries
+from app.recruiting import decisions, queries
 from ui import auth, live, theme, words
 from ui.components import BatchProgress, act, chips
 from ui.live import Follower, Snapshot
 from ui.views.add_resumes import AddResumes
+from ui.views.decision_panel import DecisionPanel
 from ui.views.detail import failed_card, open_detail
 from ui.views.retention import RetentionLine
 from ui.views.shortlist_table import chips_legend, row_of, shortlist_table, shortlist_title
@@ -126,6 +127,7 @@ class BatchView:
             self.detail = ui.dialog().props("aria-label='Candidate details'")
         self.follower = Follower(live.hub, initial, self.changed)
         live.hub.subscribe_batch(self.batch_id, self.follower.offer)
+        live.hub.subscribe_decisions(self.batch_id, self.decision_changed)
         self.progress.show(initial, self.follower)
         self.show_actions(initial)
         self.refresh_table()
@@ -273,7 +275,8 @@ class BatchView:
             ui.notify(exc.message, type="warning")
             return
         self._last_read = time.monotonic()
-        self.table.rows = [row_of(r) for r in page.rows]
+        team = decisions.batch_decisions(user, self.batch.id) if page.rows else {}
+        self.table.rows = [row_of(r, team.get(r.item_id)) for r in page.rows]
         self.table.pagination = {**s, "rowsNumber": page.total}
         self.table.update()
         self.progress.show(Snapshot.from_batch(page.batch), self.follower)
@@ -286,6 +289,14 @@ class BatchView:
             self.empty_hint.text = (
                 "No resume could be screened." if state.finished else
                 "Screened resumes appear here as they are read, best first.")
+
+    def decision_changed(self, event: dict) -> None:
+        """Someone changed a candidate's status, star, tags or notes: redraw the list, and
+        the open details if they are that candidate's."""
+        self.refresh_table()
+        panel = getattr(self, "panel", None)
+        if panel is not None and self.detail.value and panel.item_id == event.get("item_id"):
+            panel.redraw()
 
     # --- Failed files --------------------------------------------------------------------
 
@@ -321,7 +332,13 @@ class BatchView:
         if str(item.batch_id) != self.batch_id:
             ui.notify("We could not find that resume.", type="warning")
             return
-        open_detail(self.detail, item)
+        self.panel = None
+
+        def team() -> None:
+            self.panel = DecisionPanel(user, int(item.item_id),
+                                       can_act(user, self.batch), self.viewer)
+
+        open_detail(self.detail, item, team)
 
     # --- Actions -------------------------------------------------------------------------
 

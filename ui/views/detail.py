@@ -13,7 +13,7 @@ from ui import words
 from ui.components import chips
 
 
-def render_detail(item: queries.ItemDetail) -> None:
+def render_detail(item: queries.ItemDetail, team=None) -> None:
     """One candidate: score and fit, the score's parts with their reasons, skills (with
     the evidence found), experience, contact details."""
     analysis = item.analysis or {}
@@ -23,6 +23,9 @@ def render_detail(item: queries.ItemDetail) -> None:
         ui.label(item.file if profile.get("name") else words.NAME_NOT_FOUND).classes(
             "text-caption sl-muted sl-wrap")
         resume_link(item.item_id, item.file)
+    if team is not None:
+        team()
+        ui.separator()
     if item.status != "done" or not match:
         ui.label(item.error or "This resume has not been screened yet.").classes("sl-wrap")
         return
@@ -113,12 +116,13 @@ def _skills(match: dict[str, Any]) -> None:
                 chips(values, color=color, icon=icon)
 
 
-def open_detail(dialog: ui.dialog, item) -> None:
-    """The candidate's details in the page's dialog."""
+def open_detail(dialog: ui.dialog, item, team=None) -> None:
+    """The candidate's details in the page's dialog; `team()` draws the hiring team's
+    part (status, star, tags, notes) at the top when given."""
     dialog.clear()
     with dialog, ui.card().classes("w-full gap-2 q-pa-md").style(
             "max-width: 44rem").mark("detail"):
-        render_detail(item)
+        render_detail(item, team)
         with ui.row().classes("w-full justify-end"):
             ui.button("Close", on_click=dialog.close).props("flat no-caps")
     dialog.open()

@@ -12,7 +12,7 @@ from typing import Any
 
 from nicegui import ui
 
-from app.recruiting import queries
+from app.recruiting import decisions, queries
 from ui import words
 
 # Under a candidate's name, on a wide row and on a phone card alike: the resume (a link),
@@ -25,6 +25,17 @@ PERSON_FILES = r"""
 <div v-if="props.row.also" class="text-caption sl-muted sl-wrap">{{ props.row.also }}</div>
 <div v-if="props.row.possibly" class="text-caption text-deep-orange-10 sl-wrap">
   {{ props.row.possibly }}</div>
+<div v-if="props.row.starred || props.row.status !== 'new' || props.row.tags.length || props.row.notes"
+     class="row items-center q-gutter-xs q-mt-xs">
+  <q-icon v-if="props.row.starred" name="star" color="amber-8" size="xs" role="img"
+          aria-label="Starred" />
+  <q-badge v-if="props.row.status !== 'new'" :color="props.row.status_color" outline>
+    {{ props.row.status_text }}</q-badge>
+  <q-chip v-for="t in props.row.tags" :key="'t' + t" dense square size="sm" icon="sell"
+          class="sl-wrap">{{ t }}</q-chip>
+  <span v-if="props.row.notes" class="text-caption sl-muted">
+    <q-icon name="sticky_note_2" size="xs" /> {{ props.row.notes_text }}</span>
+</div>
 """
 GRID_ITEM = r"""
 <div class="q-pa-xs col-12">
@@ -113,8 +124,16 @@ BAND_CELL = r"""
 </q-td>"""
 
 
-def row_of(r: queries.ShortlistRow) -> dict[str, Any]:
+def row_of(r: queries.ShortlistRow, team: decisions.DecisionView | None = None
+           ) -> dict[str, Any]:
+    team = team or decisions.DecisionView(r.item_id)
     return {
+        # The hiring team's decision (app.recruiting.decisions).
+        "status": team.status,
+        "status_text": decisions.STATUS_WORDS.get(team.status, team.status),
+        "status_color": words.CANDIDATE_STATUS_COLORS.get(team.status, "grey-7"),
+        "starred": team.starred, "tags": list(team.tags), "notes": team.notes,
+        "notes_text": words.plural(team.notes, "note"),
         "id": r.item_id,
         "rank": r.rank,
         "name": r.name or r.file,
