@@ -134,6 +134,14 @@ async def screened(user, web):
     return batch, table
 
 
+def explanation(user) -> list[str]:
+    """The details' texts in page order, the hiring team's panel (status, tags, notes)
+    aside."""
+    team = set(map(id, next(iter(user.find(marker="decision").elements)).descendants()))
+    return [e.text for e in next(iter(user.find(marker="detail").elements)).descendants()
+            if id(e) not in team and isinstance(getattr(e, "text", None), str) and e.text]
+
+
 def stored(batch_id, file: str) -> Item:
     return next(i for i in items(batch_id) if i.name == file)
 
@@ -144,10 +152,7 @@ async def test_details_show_the_score_as_its_parts_then_the_skills_with_evidence
     match = stored(batch.id, "dana.txt").result["match"]
     user.find(marker="shortlist").trigger("rowClick", dana["id"])
     await user.should_see("Role", retries=5)
-    # The explanation's texts; the hiring team's panel (status, tags, notes) aside.
-    team = set(map(id, next(iter(user.find(marker="decision").elements)).descendants()))
-    shown = [e.text for e in next(iter(user.find(marker="detail").elements)).descendants()
-             if id(e) not in team and isinstance(getattr(e, "text", None), str) and e.text]
+    shown = explanation(user)
     parts = match["parts"]
     assert [p["label"] for p in parts] == ["Role", "Skills", "Relevant experience", "Wording"]
     # Each part: its label, its points out of its weight, its one-line reason, in order
@@ -208,7 +213,7 @@ async def test_a_result_scored_before_the_parts_shows_its_explanation_without_fi
                      .values(result=old))
     user.find(marker="shortlist").trigger("rowClick", item.id)
     await user.should_see("Must-have skills found", retries=5)
-    shown = texts(user, "detail")
+    shown = explanation(user)
     assert shown[:6] == ["Dana Reyes", "dana.txt", "Download resume", "Score 76", "Good",
                          "Has 2 of 3 must-have skills; missing: Kubernetes. Has 1 of 2"
                          " nice-to-have skills. About 9 years of experience (meets the 3"
