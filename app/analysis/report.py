@@ -24,7 +24,9 @@ from .match import PART_LABELS, Match
 from .pipeline import Analysis
 
 COLUMNS = ("rank", "name", "file", "score", "band", "matched", "missing", "years", "email",
-           "phone", "error", "why")
+           "phone", "error", "why", "status", "starred", "tags", "notes")
+# The hiring team's columns (status, starred, tags, notes): empty until someone decides.
+NO_TEAM = (None, None, None, None)
 _LIST_SEPARATOR = "; "
 # A spreadsheet treats a cell starting with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,29 +43,32 @@ class ReportRow:
     file: str
     analysis: Analysis | dict[str, Any] | None = None
     error: str | None = None
+    # The hiring team's status, starred ("yes" or None), tags and notes, as text.
+    team: tuple[str | None, str | None, str | None, str | None] = NO_TEAM
 
     @classmethod
-    def from_item(cls, file: str, result: dict[str, Any] | None, error: str | None) -> ReportRow:
+    def from_item(cls, file: str, result: dict[str, Any] | None, error: str | None,
+                  team: tuple | None = None) -> ReportRow:
         """A row from a stored item: its result JSON (`Analysis.to_dict()`) or its error.
 
         A result wins over an error: an item that failed once and then succeeded keeps the
         old error alongside its result.
         """
-        return cls(file, result or None, None if result else error)
+        return cls(file, result or None, None if result else error, team or NO_TEAM)
 
 
 def report_table(rows: Iterable[ReportRow]) -> list[list[Any]]:
     """The report's rows (without the header), ranked; values are str, int, float or None."""
-    done: list[tuple[str, Analysis]] = []
-    failed: list[tuple[str, str]] = []
+    done: list[tuple[str, Analysis, tuple]] = []
+    failed: list[tuple[str, str, tuple]] = []
     for row in rows:
         analysis = row.analysis
         if isinstance(analysis, dict):
             analysis = Analysis.from_dict(analysis)
         if analysis is None:
-            failed.append((row.file, row.error or _NOT_ANALYSED))
+            failed.append((row.file, row.error or _NOT_ANALYSED, row.team))
         else:
-            done.append((row.file, analysis))
+            done.append((row.file, analysis, row.team))
     done.sort(key=lambda fa: (
         -fa[1].match.score,
         len(fa[1].match.must_have_missing),
@@ -71,9 +76,10 @@ def report_table(rows: Iterable[ReportRow]) -> list[list[Any]]:
         fa[0].casefold(),
     ))
     failed.sort(key=lambda fe: fe[0].casefold())
-    table = [_ranked_row(rank, file, a) for rank, (file, a) in enumerate(done, start=1)]
-    table += [[None, None, file, None, None, None, None, None, None, None, error, None]
-              for file, error in failed]
+    table = [_ranked_row(rank, file, a) + list(team)
+             for rank, (file, a, team) in enumerate(done, start=1)]
+    table += [[None, None, file, None, None, None, None, None, None, None, error, None, *team]
+              for file, error, team in failed]
     return table
 
 

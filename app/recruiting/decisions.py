@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.accounts.permissions import check_act, check_read
 from app.db import get_engine
 from app.engine import events
+from app.engine.kinds import FinishedItem, get_kind
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.models import Batch, CandidateStatus, Decision, Item, Note, User, utcnow
 
@@ -230,3 +231,51 @@ def delete_note(user: User, note_id: int) -> None:
         row, batch = _own_note(conn, user, note_id)
         conn.execute(delete(note_t).where(note_t.c.id == note_id))
     _publish(batch.id, row.item_id)
+
+
+# --- Reports -----------------------------------------------------------------------------
+
+
+def has_any(conn, batch_id: uuid.UUID) -> bool:
+    """Whether anyone decided on or noted a candidate of the batch (its stored reports,
+    made when it finished, then lack the hiring team's columns)."""
+    return conn.execute(select(decision_t.c.item_id).where(decision_t.c.batch_id == batch_id)
+                        .limit(1)).first() is not None or conn.execute(
+        select(note_t.c.id).where(note_t.c.batch_id == batch_id).limit(1)).first() is not None
+
+
+def report_columns(conn, batch_id: uuid.UUID) -> dict[int, tuple]:
+    """{item id: (status, starred, tags, notes)} as the report writes them, for every item
+    with a decision or a note."""
+    notes: dict[int, list[str]] = {}
+    for note in _note_views(conn, note_t.c.batch_id == batch_id):
+        notes.setdefault(note.item_id, []).append(f"{note.text} ({note.author})")
+    found: dict[int, tuple] = {}
+    for item_id, view in decisions_of_batch(conn, batch_id).items():
+        found[item_id] = (STATUS_WORDS.get(view.status, view.status),
+                          "yes" if view.starred else None,
+                          "; ".join(view.tags) or None,
+                          " | ".join(notes.get(item_id, ())) or None)
+    return found
+
+
+def report_with_team(conn, batch: Batch, fmt: str) -> bytes | None:
+    """The report as the batch's kind writes it when it finishes, with the hiring team's
+    status, star, tags and notes as they are now."""
+    kind = get_kind(batch.kind)
+    if kind.build_reports is None:
+        return None
+    team = report_columns(conn, batch.id)
+    undecided = (STATUS_WORDS[CandidateStatus.new.value], None, None, None)
+    finished = [FinishedItem(seq=r.seq, name=r.name, status=r.status, error=r.error,
+                             score=r.score, result=r.result,
+                             team=team.get(r.id, undecided))
+                for r in conn.execute(
+                    select(item_t.c.id, item_t.c.seq, item_t.c.name, item_t.c.status,
+                           item_t.c.error, item_t.c.score, item_t.c.result)
+                    .where(item_t.c.batch_id == batch.id).order_by(item_t.c.seq))]
+    suffix = f".{fmt}"
+    for report in kind.build_reports(batch.params, finished):
+        if report.filename.endswith(suffix):
+            return report.content
+    return None

@@ -22,6 +22,7 @@ from app.engine import duplicates
 from app.engine.batches import parse_batch_id
 from app.errors import InvalidInput, NotFound
 from app.models import BATCH_FINISHED, Batch, Document, Item, ItemStatus, User
+from app.recruiting import decisions
 
 batch_t, item_t, document_t = Batch.__table__, Item.__table__, Document.__table__
 T = TypeVar("T")
@@ -369,9 +370,12 @@ def report_document(user: User, batch_id: uuid.UUID | str, fmt: str) -> Report:
         document_id = getattr(batch, REPORT_FORMATS[fmt])
         if document_id is None:
             raise NotFound("The report is not ready yet: it is made when the screening ends.")
-        content = conn.execute(
-            select(document_t.c.content).where(document_t.c.id == document_id)
-        ).scalar_one_or_none()
+        if decisions.has_any(conn, batch.id):  # written now, with the team's columns
+            content = decisions.report_with_team(conn, batch, fmt)
+        else:
+            content = conn.execute(
+                select(document_t.c.content).where(document_t.c.id == document_id)
+            ).scalar_one_or_none()
     if content is None:
         raise NotFound("The report is not ready yet: it is made when the screening ends.")
     return Report(report_filename(batch.title, fmt), _REPORT_TYPES[fmt], bytes(content))

@@ -16,7 +16,7 @@ from . import factories
 from .conftest import TODAY
 
 HEADER = ["rank", "name", "file", "score", "band", "matched", "missing", "years", "email",
-          "phone", "error", "why"]
+          "phone", "error", "why", "status", "starred", "tags", "notes"]
 MARIA_WHY = ("Role: Has been Registered Nurse (or similar) for 7.5 years."
              " Skills: Has 4 of 4 must-haves. 1 of 1 nice-to-haves."
              " Relevant experience: 7.5 years in similar roles, 7.5 years in all (meets the 3"

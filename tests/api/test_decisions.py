@@ -46,3 +46,42 @@ def test_decisions_and_notes_through_the_api(api):
     assert api.delete(f"/notes/{note['id']}", owner).status_code == 204
     assert error_of(api.delete(f"/notes/{note['id']}", owner)) == (404, "not_found")
     assert api.get(f"/items/{item_id}", owner).json()["decision"]["notes"] == 1
+
+
+def test_the_reports_carry_the_hiring_teams_columns(api):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from app.engine import batches
+    from app.engine.batches import NewItem
+    from app.recruiting import decisions
+    from tests.analysis import factories
+    from tests.engine.helpers import wait_finalized
+
+    owner = api.user()
+    batch = batches.submit(owner, kind="resume", title="Nurses", params={
+        "title": "Registered Nurse", "description": "Patient care, BLS."}, items=[
+        NewItem("maria.txt", factories.NURSE.encode()),
+        NewItem("robert.txt", factories.ACCOUNTANT.encode())])
+    with api.stack.worker(threads=2):
+        wait_finalized(batch.id)
+    before = api.get(f"/batches/{batch.id}/report.csv", owner).content
+    rows = list(csv.DictReader(io.StringIO(before.decode("utf-8-sig"))))
+    assert [(r["file"], r["status"], r["starred"], r["tags"], r["notes"]) for r in rows] == [
+        ("maria.txt", "", "", "", ""), ("robert.txt", "", "", "", "")]
+    maria = next(i for i in items(batch.id) if i.name == "maria.txt")
+    decisions.decide(owner, maria.id, status="interview", starred=True, tags=["ICU", "nights"])
+    decisions.add_note(owner, maria.id, "=Call her")  # a formula stays text
+    rows = list(csv.DictReader(io.StringIO(
+        api.get(f"/batches/{batch.id}/report.csv", owner).content.decode("utf-8-sig"))))
+    assert [(r["file"], r["status"], r["starred"], r["tags"], r["notes"]) for r in rows] == [
+        ("maria.txt", "Interview", "yes", "ICU; nights", f"'=Call her ({owner.email})"),
+        ("robert.txt", "New", "", "", "")]
+    sheet = load_workbook(io.BytesIO(
+        api.get(f"/batches/{batch.id}/report.xlsx", owner).content)).active
+    header = [c.value for c in sheet[1]]
+    first = dict(zip(header, [c.value for c in sheet[2]]))
+    assert (first["file"], first["status"], first["tags"]) == ("maria.txt", "Interview",
+                                                               "ICU; nights")

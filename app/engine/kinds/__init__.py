@@ -60,6 +60,8 @@ class FinishedItem:
     error: str | None
     score: float | None
     result: dict[str, Any] | None
+    # The hiring team's report columns (status, starred, tags, notes), when asked for.
+    team: tuple | None = None
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def people(items: list[FinishedItem]) -> list[FinishedItem]:
 
 
 def build_reports(params: dict[str, Any], items: list[FinishedItem]) -> list[ReportFile]:
-    rows = [ReportRow.from_item(i.name, i.result, i.error) for i in people(items)
+    rows = [ReportRow.from_item(i.name, i.result, i.error, i.team) for i in people(items)
             if i.status != "cancelled"]
     return [
         ReportFile("shortlist.csv", "text/csv; charset=utf-8", build_report_csv(rows)),
