@@ -22,7 +22,8 @@ from app.engine import duplicates
 from app.engine.batches import parse_batch_id
 from app.errors import InvalidInput, NotFound
 from app.models import BATCH_FINISHED, Batch, Document, Item, ItemStatus, User
-from app.recruiting import decisions
+from app.recruiting import decisions, shortlist_filter
+from app.recruiting.shortlist_filter import ShortlistFilter, decision_t
 
 batch_t, item_t, document_t = Batch.__table__, Item.__table__, Document.__table__
 T = TypeVar("T")
@@ -33,6 +34,7 @@ MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000
 _FINISHED = {s.value for s in BATCH_FINISHED}
 SORTS = ("rank", "score", "name", "years")
+_SHORTLIST_COLUMNS = ("id", "file", "score", "result", "years", "sort_name", "rank")
 REPORT_FORMATS = {"csv": "report_csv_id", "xlsx": "report_xlsx_id"}
 RESUME_NOT_FOUND = "We could not find that resume."
 _REPORT_TYPES = {
@@ -209,6 +211,7 @@ def shortlist(
     per_page: int = 25,
     sort: str = "rank",
     descending: bool = False,
+    filters: ShortlistFilter | None = None,
 ) -> Page[ShortlistRow]:
     """The screened people of a batch, ranked as in the report, one page at a time.
 
@@ -216,7 +219,9 @@ def shortlist(
     are named on the row; `total` counts people. Rank follows the report
     (app.analysis.report): best score first, then fewer missing must-have skills, then
     more years, then the file name. `sort` orders the page by rank, score, name (the
-    candidate's, else the file's) or years; ties fall back to rank.
+    candidate's, else the file's) or years; ties fall back to rank. `filters` keep the
+    people they match, each with their rank in the whole batch (app.recruiting.
+    shortlist_filter); `total` counts those.
 
     The page carries the batch read in the same snapshot as its rows, so a counter drawn
     from it never runs ahead of the list (drawn from live events, it said "101 of 300
@@ -243,12 +248,18 @@ def shortlist(
             func.lower(item_t.c.name).asc(),
             item_t.c.id.asc(),
         ])
+        f = filters or ShortlistFilter()
         ranked = select(
             item_t.c.id.label("id"), item_t.c.name.label("file"), item_t.c.score.label("score"),
             item_t.c.result.label("result"), years.label("years"), name.label("sort_name"),
-            rank.label("rank"),
-        ).where(where).subquery("ranked")
-        total = conn.execute(select(func.count()).select_from(item_t).where(where)).scalar_one()
+            rank.label("rank"), _json_text("match", "band").label("band"),
+            *shortlist_filter.columns(f),
+        ).select_from(item_t.outerjoin(decision_t, decision_t.c.item_id == item_t.c.id)
+                      ).where(where).subquery("ranked")
+        matching = shortlist_filter.conditions(ranked, f)
+        total = (conn.execute(select(func.count()).select_from(item_t).where(where)).scalar_one()
+                 if not matching else conn.execute(
+                     select(func.count()).select_from(ranked).where(*matching)).scalar_one())
         keys = {"rank": ranked.c.rank, "score": ranked.c.score, "name": ranked.c.sort_name,
                 "years": ranked.c.years}
         key = keys[sort]
@@ -258,7 +269,8 @@ def shortlist(
         else:
             order = [key.desc() if descending else key.asc()]
         rows = conn.execute(
-            select(ranked).order_by(*order, ranked.c.rank.asc())
+            select(*[ranked.c[c] for c in _SHORTLIST_COLUMNS]).where(*matching)
+            .order_by(*order, ranked.c.rank.asc())
             .limit(per_page).offset((page - 1) * per_page)
         ).mappings().all()
     return Page([_shortlist_row(r, people) for r in rows], total, page, per_page, batch)
