@@ -24,6 +24,7 @@ from ui.views.add_resumes import AddResumes
 from ui.views.decision_panel import DecisionPanel
 from ui.views.detail import failed_card, open_detail
 from ui.views.retention import RetentionLine
+from ui.views.shortlist_find import COMPARE_MAX, COMPARE_MIN, FindBar, compare_hint, open_compare
 from ui.views.shortlist_table import chips_legend, row_of, shortlist_table, shortlist_title
 from ui.views.waiting_line import WaitingLine
 
@@ -114,6 +115,15 @@ class BatchView:
                     ui.label("Click a candidate to see why they rank there.").classes(
                         "text-caption sl-muted")
                 chips_legend()
+                self.find = FindBar(self.filter_changed)
+                with ui.row().classes("w-full items-center gap-2"):
+                    self.compare_button = ui.button(
+                        "Compare", icon="view_column", on_click=self.compare).props(
+                        "outline no-caps").mark("compare-button")
+                    self.compare_hint = ui.label(compare_hint(0)).classes(
+                        "text-caption sl-muted").mark("compare-hint")
+                self.compare_button.set_enabled(False)
+                self.compare_dialog = ui.dialog().props("aria-label='Compare candidates'")
                 self.sort_menu = ui.select(
                     {k: v[0] for k, v in SORT_CHOICES.items()}, value="rank", label="Sort",
                     on_change=lambda e: self.sort_by_choice(e.value)).props(
@@ -155,7 +165,30 @@ class BatchView:
         table.on("request", self.on_request, js_handler="(p) => emit(p.pagination)")
         table.on("rowClick", self.on_row_click, js_handler="(evt, row) => emit(row.id)")
         table.on("detail", self.on_row_click)
+        table.on_select(self.chosen_changed)
         return table
+
+    # --- Find and compare ----------------------------------------------------------------
+
+    def filter_changed(self, _filter) -> None:
+        self.sort = {**self.sort, "page": 1}
+        self.refresh_table()
+
+    def chosen_changed(self, _event=None) -> None:
+        chosen = len(self.table.selected)
+        self.compare_hint.text = compare_hint(chosen)
+        self.compare_button.set_enabled(COMPARE_MIN <= chosen <= COMPARE_MAX)
+
+    def compare(self) -> None:
+        user = self.viewer()
+        if user is None:
+            ui.navigate.to(auth.signin_url(f"/screenings/{self.batch_id}"))
+            return
+        ids = [r["id"] for r in self.table.selected]
+        try:
+            open_compare(self.compare_dialog, user, ids)
+        except ShortlistError as exc:
+            ui.notify(exc.message, type="warning")
 
     def cancel_dialog(self) -> None:
         with ui.dialog() as self.confirm, ui.card().classes("gap-3 q-pa-lg"):
@@ -263,14 +296,15 @@ class BatchView:
             return
         s = self.sort
         try:
-            page = queries.shortlist(user, self.batch_id, page=s["page"],
-                                     per_page=s["rowsPerPage"], sort=s["sortBy"],
-                                     descending=s["descending"])
+            def read():
+                return queries.shortlist(user, self.batch_id, page=s["page"],
+                                         per_page=s["rowsPerPage"], sort=s["sortBy"],
+                                         descending=s["descending"], filters=self.find.filter)
+
+            page = read()
             if s["page"] > page.pages:  # past the end (or empty): show the last page
                 s["page"] = page.pages
-                page = queries.shortlist(user, self.batch_id, page=s["page"],
-                                         per_page=s["rowsPerPage"], sort=s["sortBy"],
-                                         descending=s["descending"])
+                page = read()
         except ShortlistError as exc:
             ui.notify(exc.message, type="warning")
             return
@@ -287,7 +321,8 @@ class BatchView:
         else:
             self.empty_hint.set_visibility(True)
             self.empty_hint.text = (
-                "No resume could be screened." if state.finished else
+                "Nobody here matches what you are looking for." if not self.find.filter.empty
+                else "No resume could be screened." if state.finished else
                 "Screened resumes appear here as they are read, best first.")
 
     def decision_changed(self, event: dict) -> None:

@@ -45,6 +45,8 @@ GRID_ITEM = r"""
           @keydown.enter.self="$parent.$emit('detail', props.row.id)"
           @keydown.space.self.prevent="$parent.$emit('detail', props.row.id)">
     <q-card-section class="row items-start no-wrap q-gutter-x-sm q-pb-xs">
+      <q-checkbox v-model="props.selected" dense
+                  :aria-label="'Choose ' + props.row.name + ' to compare'" @click.stop />
       <div class="text-h6" style="min-width: 2rem">{{ props.row.rank }}</div>
       <div class="col">
         <div class="text-weight-medium sl-wrap">{{ props.row.name }}</div>
@@ -167,6 +169,7 @@ def shortlist_title(people: int, files_done: int) -> str:
 
 def shortlist_table(sort: dict[str, Any]) -> ui.table:
     table = ui.table(columns=[dict(c) for c in COLUMNS], rows=[], row_key="id",
+                     selection="multiple",  # to compare 2 to 4 side by side
                      pagination={**sort, "rowsNumber": 0}).classes("sl-table").mark("shortlist")
     table.props("flat bordered wrap-cells binary-state-sort"
                 " no-data-label='No resumes screened yet.'")
