@@ -29,7 +29,7 @@ class FindBar:
         self.on_change = on_change
         self.filter = ShortlistFilter()
         with ui.row().classes("w-full items-center gap-2").mark("find"):
-            self.words = self._text("Search name, skills, file", "find-words", "w-64")
+            self.words = self._text("Search name, skills, file", "find-words", "w-full sm:w-64")
             self.fit = ui.select(FITS, value=ANY, label="Fit", on_change=self.changed).props(
                 "outlined dense options-dense").classes("w-32").mark("find-fit")
             self.status = ui.select(STATUSES, value=ANY, label="Status",

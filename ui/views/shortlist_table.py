@@ -175,6 +175,8 @@ def shortlist_table(sort: dict[str, Any]) -> ui.table:
                 " no-data-label='No resumes screened yet.'")
     # Cards instead of columns on a phone (Quasar's screen size is reactive).
     table.props(':grid="Quasar.Screen.lt.sm"')
+    table._props[":selected-rows-label"] = (
+        "n => n === 1 ? '1 candidate chosen' : n + ' candidates chosen'")
     table.add_slot("item", GRID_ITEM)
     table.props["rows-per-page-options"] = [10, 25, 50, 100]
     table.props["rows-per-page-label"] = "Per page:"
