@@ -109,6 +109,81 @@ class User(SQLModel, table=True):
     # Set when an admin gives a one-time password: the next sign-in must choose a new one.
     must_change_password: bool = Field(default=False,
                                        sa_column_kwargs={"server_default": sa_false()})
+    # How they hear that a screening finished or failed (in the app; by e-mail with SMTP).
+    notify_in_app: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+    notify_email: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+
+
+class Team(SQLModel, table=True):
+    """People who see and work on each other's screenings and candidates."""
+
+    __tablename__ = "team"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+
+    team_id: int = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True,
+                         ondelete="CASCADE")
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class ShareLink(SQLModel, table=True):
+    """A read-only link to a screening for someone outside: expiring, revocable, maybe
+    blind (no names or contact details). Only the token's hash is stored."""
+
+    __tablename__ = "share_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: uuid.UUID = Field(foreign_key="batch.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    blind: bool = False
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    views: int = 0
+    last_viewed_at: datetime | None = None
+
+
+class Webhook(SQLModel, table=True):
+    """A user's default webhook: called when their screenings finish or fail."""
+
+    __tablename__ = "webhook"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    url: str = Field(max_length=2000)
+    # Signs each delivery (HMAC-SHA256 of the body); shown once when set.
+    secret: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    """One message to one person (in the app, by e-mail, to a webhook) about a screening
+    that finished or failed, with how its delivery went."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    batch_id: uuid.UUID | None = Field(default=None, foreign_key="batch.id", index=True,
+                                       ondelete="SET NULL")
+    channel: str = Field(max_length=16)  # app, email, webhook
+    event: str = Field(max_length=32)  # batch.finished, batch.failed
+    title: str = Field(default="", max_length=300)
+    target: str | None = Field(default=None, max_length=2000)  # the address or URL
+    state: str = Field(default="pending", max_length=16)  # pending, sent, failed, read
+    attempts: int = 0
+    answer: str | None = Field(default=None, max_length=500)  # the last status or error
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    read_at: datetime | None = None
 
 
 class PasswordReset(SQLModel, table=True):
@@ -283,6 +358,8 @@ class Batch(SQLModel, table=True):
     report_xlsx_id: int | None = Field(default=None, sa_column=Column(
         BigInteger, nullable=True))
     idempotency_key: str | None = Field(default=None, max_length=200)
+    # Called when the batch finishes or fails (instead of its owner's default webhook).
+    callback_url: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -20,7 +20,7 @@ def _round_trip(url: str) -> None:
     try:
         assert migrate.current(engine) is None
         migrate.upgrade(engine)
-        assert migrate.current(engine) == "0013"
+        assert migrate.current(engine) == "0014"
         names = set(inspect(engine).get_table_names())
         assert TABLES <= names
         indexes = {ix["name"] for ix in inspect(engine).get_indexes("item")}
