@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.accounts import teammates
 from app.errors import NotFound, PermissionDenied
 from app.models import Batch, Role, User
 
@@ -27,10 +28,23 @@ def check_active(user: User) -> None:
         raise PermissionDenied("This account is deactivated.")
 
 
+def is_teammate(user: User, owner_id: int) -> bool:
+    """The owner is the user, or shares a team with them (members see and work on each
+    other's screenings and candidates)."""
+    return owner_id == user.id or teammates.share_a_team(user.id, owner_id)
+
+
+def visible_owner_ids(user: User) -> frozenset[int]:
+    """Whose screenings and candidates the user's own lists hold: theirs and their
+    teammates'."""
+    return teammates.owners_visible_to(user.id)
+
+
 def check_read(user: User, batch: Batch | None) -> Batch:
-    """A recruiter reads only their own batches; others' look exactly like missing ones."""
+    """A recruiter reads their own and their teammates' batches; others' look exactly
+    like missing ones."""
     check_active(user)
-    if batch is None or not (is_admin(user) or batch.owner_id == user.id):
+    if batch is None or not (is_admin(user) or is_teammate(user, batch.owner_id)):
         raise NotFound("We could not find that screening.")
     return batch
 
@@ -38,7 +52,7 @@ def check_read(user: User, batch: Batch | None) -> Batch:
 def can_act(user: User, batch: Batch) -> bool:
     """May change `batch` (its owner, or an admin who can change anything)."""
     return user.active and (can_change_anything(user) or (
-        batch.owner_id == user.id and user.role != Role.readonly_admin.value))
+        user.role != Role.readonly_admin.value and is_teammate(user, batch.owner_id)))
 
 
 def check_act(user: User, batch: Batch | None) -> Batch:

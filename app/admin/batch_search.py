@@ -30,7 +30,7 @@ from sqlalchemy import and_, case, exists, false, func, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
-from app.accounts.permissions import check_active, check_read, is_admin
+from app.accounts.permissions import check_active, check_read, is_admin, visible_owner_ids
 from app.db import InvalidCursor, decode_cursor, encode_cursor, get_engine
 from app.engine.batches import get_batch
 from app.engine.kinds import KINDS, get_kind
@@ -218,7 +218,7 @@ def _file_name_match(conn: Connection, where: list[ColumnElement[bool]],
 def _conditions(conn: Connection, user: User, filters: BatchFilter) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if not is_admin(user):
-        where.append(batch_t.c.owner_id == user.id)
+        where.append(batch_t.c.owner_id.in_(visible_owner_ids(user)))
     statuses = _one_of(filters.statuses, [s.value for s in BatchStatus], "status")
     if statuses:
         where.append(batch_t.c.status.in_(statuses))

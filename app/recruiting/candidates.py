@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from app.accounts.permissions import check_active, is_admin
+from app.accounts.permissions import check_active, is_admin, is_teammate, visible_owner_ids
 from app.db import InvalidCursor, decode_cursor, encode_cursor, get_engine
 from app.errors import InvalidInput, NotFound
 from app.models import Batch, Candidate, CandidateItem, Item, User
@@ -88,7 +88,7 @@ def search(user: User, q: str | None = None, *, cursor: str | None = None,
     check_active(user)
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.")
-    conditions = [candidate_t.c.owner_id == user.id]
+    conditions = [candidate_t.c.owner_id.in_(visible_owner_ids(user))]
     if min_years is not None:
         if not 0 <= min_years <= 60:
             raise InvalidInput("min_years must be between 0 and 60.")
@@ -130,7 +130,7 @@ def detail(user: User, candidate_id: int | str) -> CandidateDetail:
         raise NotFound(NOT_FOUND)
     with get_engine().connect() as conn:
         row = conn.execute(select(candidate_t).where(candidate_t.c.id == candidate_id)).first()
-        if row is None or not (row.owner_id == user.id or is_admin(user)):
+        if row is None or not (is_admin(user) or is_teammate(user, row.owner_id)):
             raise NotFound(NOT_FOUND)
         files = conn.execute(
             select(item_t.c.id, item_t.c.name, item_t.c.score, item_t.c.result,
@@ -150,5 +150,6 @@ def owned(user: User, candidate_ids: list[int]) -> list[int]:
     """Those of `candidate_ids` that are in the user's own pool, in the order given."""
     with get_engine().connect() as conn:
         mine = set(conn.execute(select(candidate_t.c.id).where(
-            candidate_t.c.id.in_(candidate_ids), candidate_t.c.owner_id == user.id)).scalars())
+            candidate_t.c.id.in_(candidate_ids),
+            candidate_t.c.owner_id.in_(visible_owner_ids(user)))).scalars())
     return [i for i in candidate_ids if i in mine]

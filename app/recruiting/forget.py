@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from app.accounts.audit import record_action
-from app.accounts.permissions import check_act, check_active
+from app.accounts.permissions import check_act, check_active, is_teammate
 from app.db import get_engine
 from app.engine import batches, counters, finalize
 from app.engine.documents import delete_unused
@@ -46,7 +46,8 @@ def forget_candidate(user: User, candidate_id: int) -> dict[str, int]:
     with get_engine().connect() as conn:
         owner_id = conn.execute(select(candidate_t.c.owner_id).where(
             candidate_t.c.id == candidate_id)).scalar()
-    if owner_id is None or not (owner_id == user.id or user.role == "admin"):
+    if owner_id is None or not (user.role == "admin" or (
+            user.role != "readonly_admin" and is_teammate(user, owner_id))):
         # Read-only admins and everyone else: as if there were no such candidate
         raise NotFound(NOT_FOUND)
     finished = [s.value for s in BATCH_FINISHED]

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, and_, func, literal_column, select
 from sqlalchemy.engine import Connection
 
-from app.accounts.permissions import check_active, check_read
+from app.accounts.permissions import check_active, check_read, visible_owner_ids
 from app.db import get_engine
 from app.engine import duplicates
 from app.engine.batches import parse_batch_id
@@ -169,10 +169,10 @@ def list_batches(user: User, *, page: int = 1, per_page: int = 20) -> Page[Batch
     page, per_page = _paging(page, per_page)
     with get_engine().connect() as conn:
         total = conn.execute(
-            select(func.count()).select_from(batch_t).where(batch_t.c.owner_id == user.id)
+            select(func.count()).select_from(batch_t).where(batch_t.c.owner_id.in_(visible_owner_ids(user)))
         ).scalar_one()
         rows = conn.execute(
-            select(batch_t).where(batch_t.c.owner_id == user.id)
+            select(batch_t).where(batch_t.c.owner_id.in_(visible_owner_ids(user)))
             .order_by(batch_t.c.created_at.desc(), batch_t.c.id.desc())
             .limit(per_page).offset((page - 1) * per_page)
         ).mappings().all()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from app.accounts.permissions import check_active
+from app.accounts.permissions import check_active, visible_owner_ids
 from app.db import get_engine
 from app.errors import InvalidInput
 from app.models import BATCH_ACTIVE, Batch, BatchStatus, Item, ItemStatus, User
@@ -47,7 +47,7 @@ def my_screenings(user: User, *, q: str | None = None, status: str = "all", page
     if status not in STATUS_FILTERS:
         raise InvalidInput(f"Filter by one of: {', '.join(STATUS_FILTERS)}.")
     page, per_page = _paging(page, per_page)
-    conditions = [batch_t.c.owner_id == user.id]
+    conditions = [batch_t.c.owner_id.in_(visible_owner_ids(user))]
     q = (q or "").strip()[:MAX_SEARCH]
     if q:
         conditions.append(func.lower(batch_t.c.title).like(_like(q.lower()), escape="\\"))
@@ -77,7 +77,8 @@ def summaries(user: User, batch_ids: list[str]) -> dict[str, dict[str, int]]:
             continue
     with get_engine().connect() as conn:
         own = list(conn.execute(select(batch_t.c.id).where(
-            batch_t.c.id.in_(ids), batch_t.c.owner_id == user.id)).scalars()) if ids else []
+            batch_t.c.id.in_(ids), batch_t.c.owner_id.in_(visible_owner_ids(user)))).scalars()) \
+            if ids else []
         return {str(k): v for k, v in band_counts(conn, own).items()}
 
 

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, events, run, ui
 
-from app.accounts.permissions import can_act, can_submit
+from app.accounts.permissions import can_act, can_submit, is_teammate
 from app.accounts.signin import session_user
 from app.engine import batches
 from app.errors import ShortlistError
@@ -241,7 +241,8 @@ class BatchView:
                                   f"Try the {retryable} failed files again")
         # Files a cancellation left unscreened: their owner may have them screened after all.
         self.retry_cancelled_button.set_visibility(
-            state.finished and state.cancelled > 0 and self.batch.owner_id == self.user.id)
+            state.finished and state.cancelled > 0 and can_act(self.user, self.batch)
+            and is_teammate(self.user, self.batch.owner_id))
         self.retry_cancelled_button.text = (
             "Screen the cancelled file" if state.cancelled == 1 else
             f"Screen the {state.cancelled:,} cancelled files")

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, ui
 
+from app.accounts.permissions import visible_owner_ids
 from app.accounts.signin import session_user
 from app.recruiting import queries, screenings
 from app.recruiting.screenings import ScreeningRow
@@ -107,7 +108,9 @@ class ScreeningList:
                 self.state_filter.on_value_change(lambda e: self.filter(status=e.value))
             self.box = ui.column().classes("w-full gap-2")
             self.show()
-        live.hub.subscribe_owner(self.user.id, self.on_snapshot)
+        # Their own screenings and their teammates' (the list holds both).
+        for owner_id in visible_owner_ids(self.user):
+            live.hub.subscribe_owner(owner_id, self.on_snapshot)
 
     def filter(self, *, q: str | None = None, status: str | None = None) -> None:
         self.q = self.q if q is None else q
