@@ -15,7 +15,7 @@ from app.errors import InvalidInput
 from app.models import BATCH_ACTIVE, Batch, BatchStatus, Item, ItemStatus, User
 from app.recruiting.queries import Page, _paging
 
-batch_t, item_t = Batch.__table__, Item.__table__
+batch_t, item_t, user_t = Batch.__table__, Item.__table__, User.__table__
 
 # What the status filter offers, and the batch states each one means.
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
@@ -33,6 +33,8 @@ BANDS = ("strong", "good", "partial", "weak")
 class ScreeningRow:
     batch: Batch
     bands: dict[str, int]  # done files by band
+    # A teammate's screening: its owner's e-mail (None for the user's own).
+    owner_email: str | None = None
 
 
 def _like(text: str) -> str:
@@ -62,8 +64,11 @@ def my_screenings(user: User, *, q: str | None = None, status: str = "all", page
             .limit(per_page).offset((page - 1) * per_page)).mappings().all()
         batches = [Batch(**r) for r in rows]
         bands = band_counts(conn, [b.id for b in batches])
-    return Page([ScreeningRow(b, bands.get(b.id, {})) for b in batches], total, page,
-                per_page)
+        others = {b.owner_id for b in batches} - {user.id}
+        emails = dict(conn.execute(select(user_t.c.id, user_t.c.email).where(
+            user_t.c.id.in_(others))).all()) if others else {}
+    return Page([ScreeningRow(b, bands.get(b.id, {}), emails.get(b.owner_id))
+                 for b in batches], total, page, per_page)
 
 
 def summaries(user: User, batch_ids: list[str]) -> dict[str, dict[str, int]]:

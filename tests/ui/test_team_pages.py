@@ -27,13 +27,14 @@ def _world(web):
                            items=[NewItem("nurse.txt", factories.NURSE.encode())])
     with web.worker():
         wait_reported(batch.id)
-    return bob, carol, batch, items(batch.id)[0]
+    return bob, carol, batch, items(batch.id)[0], alice
 
 
 async def test_a_teammate_opens_the_screening_and_its_files(user, web):
-    bob, _, batch, item = _world(web)
+    bob, _, batch, item, alice = _world(web)
     await sign_in(user, bob.email, PASSWORD)
-    await user.should_see("Ward 7 nurses", retries=30)  # in My screenings
+    await user.should_see("Ward 7 nurses", retries=30)  # in My screenings, with its owner
+    await user.should_see(f"Submitted just now by {alice.email}")
     await user.open(f"/screenings/{batch.id}")
     await user.should_see("Shortlist (1)", retries=30)
     await user.open(f"/items/{item.id}")
@@ -42,7 +43,7 @@ async def test_a_teammate_opens_the_screening_and_its_files(user, web):
 
 
 async def test_someone_outside_the_team_finds_nothing(user, web):
-    _, carol, batch, item = _world(web)
+    _, carol, batch, item, _ = _world(web)
     await sign_in(user, carol.email, PASSWORD)
     await user.should_see("You have no screenings yet.", retries=30)
     await user.open(f"/screenings/{batch.id}")

@@ -52,8 +52,9 @@ class ScreeningCard:
                 f"aria-label='Progress of {_attr(batch.title or 'this screening')}'")
             with ui.row().classes("w-full items-baseline justify-between gap-x-3 gap-y-0"):
                 self.counts = ui.label().classes("text-body2")
-                ui.label(f"Submitted {words.when_text(batch.created_at)}").classes(
-                    "text-caption sl-muted")
+                by = f" by {row.owner_email}" if row.owner_email else ""  # a teammate's
+                ui.label(f"Submitted {words.when_text(batch.created_at)}{by}").classes(
+                    "text-caption sl-muted sl-wrap").mark("submitted")
             self.summary = ui.label().classes("text-body2 text-weight-medium").mark("summary")
         self.show_summary(row.bands)
         self.follower = Follower(live.hub, initial, self._changed)
