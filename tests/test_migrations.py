@@ -91,3 +91,40 @@ def test_sqlite_backfills_file_names(tmp_path):
 @pytest.mark.integration
 def test_postgresql_backfills_file_names(pg_empty_url):
     _file_names_backfilled(pg_empty_url)
+
+
+def test_sqlite_with_rows_upgrades_with_foreign_keys_enforced(tmp_path):
+    """A laptop's database (foreign keys on, as app.db sets them) with users, screenings
+    and files upgrades from 0011 to head: no table its rows refer to is copied and dropped
+    (SQLite refuses that; it broke 0014's first version)."""
+    from sqlalchemy import event
+
+    from app.db import _sqlite_pragmas
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'laptop.db'}")
+    event.listen(engine, "connect", _sqlite_pragmas)  # foreign keys on, as the app has it
+    try:
+        migrate.upgrade(engine, "0011")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO \"user\" (id, email, password_hash, role, plan, active, created_at,"
+                " password_changed_at) VALUES (1, 'a@example.com', 'x', 'admin', 'free', 1,"
+                " '2026-01-01', '2026-01-01')"))
+            conn.execute(text(
+                "INSERT INTO batch (id, owner_id, kind, lane, status, title, params, total,"
+                " n_pending, n_queued, n_running, n_done, n_failed, n_cancelled, created_at,"
+                " dispatch_window) VALUES ('0000000000000000000000000000000a', 1, 'noop', 'low',"
+                " 'queued', 'T', '{}', 1, 1, 0, 0, 0, 0, 0, '2026-01-01', 100)"))
+            conn.execute(text(
+                "INSERT INTO item (batch_id, seq, name, status, attempts, retryable) VALUES"
+                " ('0000000000000000000000000000000a', 0, 'a.txt', 'pending', 0, 1)"))
+        migrate.upgrade(engine)
+        assert migrate.current(engine) == "0014"
+        with engine.connect() as conn:
+            assert conn.execute(text(
+                "SELECT email, must_change_password, notify_in_app, notify_email FROM \"user\""
+            )).one() == ("a@example.com", 0, 1, 0)
+            assert conn.execute(text("SELECT name, dismissed_at FROM item")).one() == (
+                "a.txt", None)
+    finally:
+        engine.dispose()

@@ -24,6 +24,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Columns are added with a plain ALTER TABLE (SQLite too): batch mode would copy the
+    # table and drop the old one, which SQLite refuses while other rows refer to it.
     op.create_table(
         'item_attempt',
         sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'),
@@ -42,9 +44,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_item_attempt_item', 'item_attempt', ['item_id', 'id'])
     op.create_index('ix_item_attempt_ended', 'item_attempt', ['ended_at', 'lane', 'outcome'])
-    with op.batch_alter_table('item') as batch_op:
-        batch_op.add_column(sa.Column('dismissed_at', sqlmodel.sql.sqltypes.UTCDateTime(),
-                                      nullable=True))
+    op.add_column('item', sa.Column('dismissed_at', sqlmodel.sql.sqltypes.UTCDateTime(),
+                                nullable=True))
 
 
 def downgrade() -> None:

@@ -27,9 +27,10 @@ _time = sqlmodel.sql.sqltypes.UTCDateTime
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('user') as batch_op:
-        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+    # Columns are added with a plain ALTER TABLE (SQLite too): batch mode would copy the
+    # table and drop the old one, which SQLite refuses while other rows refer to it.
+    op.add_column('user', sa.Column('must_change_password', sa.Boolean(), nullable=False,
+                                server_default=sa.false()))
     op.create_table(
         'password_reset',
         sa.Column('id', sa.Integer(), nullable=False),

@@ -27,13 +27,13 @@ _time = sqlmodel.sql.sqltypes.UTCDateTime
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('user') as batch_op:
-        batch_op.add_column(sa.Column('notify_in_app', sa.Boolean(), nullable=False,
-                                      server_default=sa.true()))
-        batch_op.add_column(sa.Column('notify_email', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-    with op.batch_alter_table('batch') as batch_op:
-        batch_op.add_column(sa.Column('callback_url', _text(length=2000), nullable=True))
+    # Columns are added with a plain ALTER TABLE (SQLite too): batch mode would copy the
+    # table and drop the old one, which SQLite refuses while other rows refer to it.
+    op.add_column('user', sa.Column('notify_in_app', sa.Boolean(), nullable=False,
+                                server_default=sa.true()))
+    op.add_column('user', sa.Column('notify_email', sa.Boolean(), nullable=False,
+                                server_default=sa.false()))
+    op.add_column('batch', sa.Column('callback_url', _text(length=2000), nullable=True))
     op.create_table(
         'team',
         sa.Column('id', sa.Integer(), nullable=False),
