@@ -61,8 +61,8 @@ class TeamsView:
                         ui.label(words.plural(len(team.members), "member")).classes(
                             "text-caption sl-muted")
                     for email in team.members:
-                        with ui.row().classes("w-full items-center justify-between no-wrap"):
-                            ui.label(email).classes("sl-wrap")
+                        with ui.row().classes("w-full items-center no-wrap gap-2"):
+                            ui.label(email).classes("sl-wrap col min-w-0")
                             remove = ui.button(
                                 icon="person_remove",
                                 on_click=lambda t=team, e=email: self.ask_remove(t, e)).props(
