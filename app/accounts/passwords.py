@@ -21,12 +21,13 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app import mail
-from app.accounts import ratelimit
+from app.accounts import ratelimit, tokens
 from app.accounts.audit import record_action
 from app.accounts.permissions import check_active
 from app.accounts.users import (
@@ -88,8 +89,6 @@ class Changed:
 
 def active_token_count(user: User) -> int:
     """How many API tokens a new password would revoke (said before the change)."""
-    from app.accounts import tokens
-
     return sum(1 for t in tokens.list_tokens(user) if t.active)
 
 
@@ -175,7 +174,7 @@ def reset_link(token: str, settings: Settings | None = None) -> str:
     return f"{settings.public_url}{RESET_PATH}?token={token}"
 
 
-def reset_message(email: str, token: str, settings: Settings):
+def reset_message(email: str, token: str, settings: Settings) -> EmailMessage:
     minutes = settings.password_reset_ttl_s // 60
     body = (f"Someone (we hope you) asked to choose a new password for {email} on"
             f" Shortlist.\n\nOpen this link to choose it; it works once, for {minutes}"

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import select as sa_select
+from sqlmodel import select
 
 from app.accounts import passwords, signin, tokens, users
 from app.accounts.passwords import LINK_PROBLEMS, REQUEST_ANSWER, LinkNotUsable, LinkState
@@ -39,7 +40,7 @@ def audit(action: str) -> list[dict]:
     with get_engine().connect() as conn:
         t = AuditEvent.__table__
         return [dict(r.details) | {"actor_id": r.actor_id} for r in conn.execute(
-            select(t).where(t.c.action == action).order_by(t.c.id))]
+            sa_select(t).where(t.c.action == action).order_by(t.c.id))]
 
 
 def active_tokens(user: User) -> int:
