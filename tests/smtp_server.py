@@ -24,7 +24,9 @@ class Inbox:
     port: int = 0
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default))
+        # As received, with the wire's CRLF line ends made plain.
+        content = envelope.content.replace(b"\r\n", b"\n")
+        self.messages.append(email.message_from_bytes(content, policy=default))
         return "250 Message accepted for delivery"
 
     def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
@@ -50,8 +52,9 @@ def smtp_server(user: str | None = None, password: str | None = None) -> Iterato
               and auth_data.password.decode() == password)
         if ok:
             inbox.logins.append((user, password))
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
+    # auth_required without TLS makes aiosmtpd warn; that is what a local test server is.
     options = {"authenticator": authenticator, "auth_require_tls": False,
                "auth_required": True} if user else {}
     controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port, **options)

@@ -27,11 +27,6 @@ def stored(account: Account) -> Account:
         return session.get(Account, account.id)
 
 
-def label_text(user, marker: str) -> str:
-    [element] = user.find(marker=marker).elements
-    return element.text
-
-
 async def change(user, current: str, new: str, again: str | None = None) -> None:
     user.find(marker="current").clear().type(current)
     user.find(marker="new").clear().type(new)
@@ -102,14 +97,15 @@ async def test_tokens_are_created_shown_once_and_revoked(user, web):
     user.find(marker="token-name").type("CI pipeline")
     user.find(marker="create-token").click()
     await user.should_see("Your new token \u201cCI pipeline\u201d", retries=50)
-    token = label_text(user, "token-value")
+    [shown] = user.find(marker="token-value").elements
+    token = shown.text
     assert token.startswith("sl_") and users.user_for_token(token).id == account.id
     [info] = tokens.list_tokens(account)
     await user.should_see(marker=f"token-{info.id}")
     await user.should_see(f"{info.prefix}… · created just now · never used")
     user.find(marker="token-done").click()
     await user.should_not_see(token)  # gone from the page, never shown again
-    assert label_text(user, "token-value") == ""
+    assert shown.text == ""  # hidden, and emptied
 
     user.find(marker="revoke-token").click()
     await user.should_see("Revoke the token \u201cCI pipeline\u201d?")
@@ -182,6 +178,7 @@ async def test_an_expired_link_says_so(user, web, inbox):
     await user.open("/forgot-password")
     user.find(marker="forgot-email").type(account.email)
     user.find(marker="send-link").click()
+    await user.should_see(passwords.REQUEST_ANSWER, retries=50)
     [message] = inbox.wait_for(1)
     with session_scope() as session:
         session.exec(select(PasswordReset)).one().expires_at = utcnow() - timedelta(minutes=1)
