@@ -26,8 +26,7 @@ from email.message import EmailMessage
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from app import mail
-from app.accounts import ratelimit, tokens
+from app.accounts import mail, ratelimit, tokens
 from app.accounts.audit import record_action
 from app.accounts.permissions import check_active
 from app.accounts.users import (

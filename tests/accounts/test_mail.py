@@ -1,4 +1,4 @@
-"""Sending e-mail (app/mail.py) to a local SMTP server the test starts (aiosmtpd)."""
+"""Sending e-mail (app/accounts/mail.py) to a local SMTP server the test starts (aiosmtpd)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from app import mail
+from app.accounts import mail
 from app.settings import Settings
 from tests.smtp_server import free_port, smtp_server, smtp_settings
 

@@ -3,7 +3,9 @@
 `send` blocks (a connection, a login, one message) within `TIMEOUT_S` per network step;
 `send_soon` runs it in a daemon thread with one retry, so a web page or an event loop
 never waits on a mail server. Logs name the server and the outcome, never the password,
-the recipient's address or the body (a body may hold a single-use link).
+the recipient's address or the body (a body may hold a single-use link). It lives in
+accounts (mail goes to account holders; app/ itself keeps to twelve modules), so every
+layer above may send with it.
 """
 
 from __future__ import annotations
