@@ -63,8 +63,9 @@ class PasswordCard:
                          f" {user.plan.capitalize()} plan").classes(
                     "text-caption sl-muted sl-wrap").mark("account-who")
             self.current = self._field("Current password", "current-password", "current")
-            self.new = self._field(f"New password (at least {MIN_PASSWORD_LENGTH} characters)",
-                                   "new-password", "new")
+            self.new = self._field("New password", "new-password", "new")
+            # A hint under the field: in the label it was cut off on a phone.
+            self.new._props["hint"] = f"At least {MIN_PASSWORD_LENGTH} characters."
             self.again = self._field("New password again", "new-password", "again")
             self.note = ui.label().classes("text-body2 sl-wrap").mark("change-note")
             self.problem = ui.label().classes("text-negative sl-wrap").props(

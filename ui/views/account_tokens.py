@@ -15,6 +15,8 @@ from app.models import User
 from ui import words
 from ui.views.admin.common import Confirm
 
+FIELD_BASIS = "14rem"  # the name field's width before the button wraps under it
+
 
 class TokensCard:
     def __init__(self, user: User) -> None:
@@ -27,13 +29,14 @@ class TokensCard:
                         " <a class='sl-link' href='/api/v1/docs' target='_blank'>API</a> as"
                         " you. It is shown once, when you create it: keep it like a"
                         " password.", sanitize=False)
-            with ui.row().classes("w-full items-start gap-2 no-wrap"):
+            # On a phone the button goes under the name (it wrapped onto three lines beside it).
+            with ui.row().classes("w-full items-start gap-2"):
                 self.name = ui.input("Name (what it is for)").props(
-                    f"outlined dense maxlength={MAX_NAME_CHARS}").classes(
-                    "col-grow min-w-0").mark("token-name")
+                    f"outlined dense maxlength={MAX_NAME_CHARS}").style(
+                    f"flex: 1 1 {FIELD_BASIS}; min-width: 0").mark("token-name")
                 self.create_button = ui.button("Create token", icon="add",
                                                on_click=self.create).props(
-                    "unelevated no-caps").classes("q-mt-xs").mark("create-token")
+                    "unelevated no-caps").classes("q-mt-xs text-no-wrap").mark("create-token")
             self.name.on("keydown.enter", self.create)
             self.problem = ui.label().classes("text-negative sl-wrap").props(
                 "role=alert").mark("token-problem")
@@ -41,17 +44,14 @@ class TokensCard:
             with ui.column().classes("w-full gap-2 q-pa-md rounded-borders").style(
                     "border: 2px solid var(--q-positive)").mark("new-token") as self.fresh:
                 self.fresh_title = ui.label().classes("text-subtitle1 text-weight-medium sl-wrap")
-                with ui.row().classes("w-full items-center no-wrap gap-2"):
-                    self.fresh_value = ui.label().classes(
-                        "text-body2 col-grow min-w-0").style(
-                        "font-family: monospace; overflow-wrap: anywhere").mark("token-value")
-                    self.copy = ui.button(icon="content_copy", on_click=self.copy_token).props(
-                        "flat round").mark("copy-token")
-                    self.copy._props["aria-label"] = "Copy the token"
-                    self.copy.tooltip("Copy")
+                # A token is one long word: it may break anywhere, never overflow.
+                self.fresh_value = ui.label().classes("text-body2 w-full").style(
+                    "font-family: monospace; overflow-wrap: anywhere").mark("token-value")
                 ui.label("Copy it now: it is shown only this once. Send it with"
                          " \"Authorization: Bearer <token>\".").classes("text-body2 sl-wrap")
-                with ui.row().classes("w-full justify-end"):
+                with ui.row().classes("w-full justify-end gap-2"):
+                    ui.button("Copy", icon="content_copy", on_click=self.copy_token).props(
+                        "unelevated no-caps").mark("copy-token")
                     ui.button("Done", on_click=self.hide_token).props(
                         "flat no-caps").mark("token-done")
             self.fresh.set_visibility(False)
@@ -82,7 +82,7 @@ class TokensCard:
     def _row(self, token: TokenInfo) -> None:
         with ui.row().classes("w-full items-center no-wrap gap-2 q-py-sm").style(
                 "border-top: 1px solid rgba(128, 128, 128, 0.25)").mark(f"token-{token.id}"):
-            with ui.column().classes("col-grow min-w-0 gap-0"):
+            with ui.column().classes("gap-0").style("flex: 1 1 0; min-width: 0"):
                 ui.label(token.name or "Unnamed token").classes(
                     "text-body1 text-weight-medium sl-wrap")
                 used = (f"last used {words.when_text(token.last_used_at)}"
@@ -90,7 +90,7 @@ class TokensCard:
                 ui.label(f"{token.prefix}… · created {words.when_text(token.created_at)} ·"
                          f" {used}").classes("text-caption sl-muted sl-wrap")
             button = ui.button("Revoke", on_click=lambda t=token: self.ask_revoke(t)).props(
-                "flat no-caps color=negative").mark("revoke-token")
+                "flat no-caps color=negative").classes("flex-none").mark("revoke-token")
             button._props["aria-label"] = f"Revoke {token.name or token.prefix}"
 
     def _say(self, problem: str) -> None:

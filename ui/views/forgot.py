@@ -107,8 +107,8 @@ class ResetCard:
                 ui.link("Sign in", auth.SIGNIN_PATH).classes("sl-link")
                 return
             ui.label(f"For {check.email}.").classes("sl-muted sl-wrap").mark("reset-email")
-            self.new = self._field(f"New password (at least {MIN_PASSWORD_LENGTH} characters)",
-                                   "reset-new")
+            self.new = self._field("New password", "reset-new")
+            self.new._props["hint"] = f"At least {MIN_PASSWORD_LENGTH} characters."
             self.again = self._field("New password again", "reset-again")
             ui.label("This signs you out everywhere and revokes your API tokens.").classes(
                 "text-body2 sl-wrap")
