@@ -69,7 +69,7 @@ async def test_a_one_time_password_must_be_changed_before_anything_else(user, we
     admin = make_account(role="admin")
     recruiter, one_time = users.admin_create_user(admin, "first.day@example.com")
     await sign_in(user, recruiter.email, one_time, path="/signin?next=/new")
-    await user.should_see(marker="must-change")
+    await user.should_see(marker="must-change", retries=20)
     assert landed(user) == "/account?next=/new"
     for path in ("/", "/candidates", "/screenings/3f0b9a3e-4c61-4d0e-9a53-0c8f1d6c8a11"):
         response = await user.http_client.get(path, follow_redirects=False)
@@ -101,14 +101,15 @@ async def test_tokens_are_created_shown_once_and_revoked(user, web):
     token = shown.text
     assert token.startswith("sl_") and users.user_for_token(token).id == account.id
     [info] = tokens.list_tokens(account)
-    await user.should_see(marker=f"token-{info.id}")
-    await user.should_see(f"{info.prefix}… · created just now · never used")
+    # The list is read again after the token is shown: give it time on a busy machine.
+    await user.should_see(marker=f"token-{info.id}", retries=50)
+    await user.should_see(f"{info.prefix}… · created just now · never used", retries=20)
     user.find(marker="token-done").click()
     await user.should_not_see(token)  # gone from the page, never shown again
     assert shown.text == ""  # hidden, and emptied
 
     user.find(marker="revoke-token").click()
-    await user.should_see("Revoke the token \u201cCI pipeline\u201d?")
+    await user.should_see("Revoke the token \u201cCI pipeline\u201d?", retries=20)
     user.find(marker="confirm-yes").click()
     await user.should_see("You have no API tokens.", retries=50)
     assert users.user_for_token(token) is None
@@ -139,7 +140,7 @@ async def test_a_link_by_email_works_once_then_says_it_was_used(user, web, inbox
     old_stamp = signin.password_stamp(stored(account))
     await user.open("/signin")
     user.find(marker="forgot-link").click()
-    await user.should_see("Forgot your password?")
+    await user.should_see("Forgot your password?", retries=20)
     user.find(marker="forgot-email").type(account.email)
     user.find(marker="send-link").click()
     await user.should_see(passwords.REQUEST_ANSWER, retries=50)
