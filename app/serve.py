@@ -45,7 +45,7 @@ def prepare(settings: Settings) -> None:
             f"\n  First start: an admin account was created.\n"
             f"    email:    {email}\n    password: {password}\n"
             f"  Keep it now; it will not be shown again (lost: `python -m app set-password"
-            f" {email}`).\n",
+            f" {email}`).\n  The first sign-in asks you to choose your own password.\n",
             file=sys.stderr, flush=True,
         )
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LANES: tuple[str, ...] = ("critical", "high", "normal", "low")
@@ -216,6 +216,40 @@ class Settings(BaseSettings):
         900, ge=60, description="Window of the processing-time histogram in /metrics."
     )
 
+    # --- Accounts ----------------------------------------------------------------------
+    public_url: str | None = Field(
+        None, description="The address people open Shortlist at (`https://shortlist.example.com`),"
+        " for links in e-mails; \"Forgot password?\" needs it (a link is never built from a"
+        " request's own Host header, which the requester controls)."
+    )
+    password_reset_ttl_s: int = Field(
+        3600, ge=60, description="How long a \"forgot password\" link works (it works once)."
+    )
+    password_reset_max_per_hour: int = Field(
+        5, ge=1, description="\"Forgot password\" requests per hour for one email, and four"
+        " times as many from one client address."
+    )
+
+    # --- E-mail (SMTP) -----------------------------------------------------------------
+    smtp_host: str | None = Field(
+        None, description="The mail server that sends Shortlist's e-mail; unset: no e-mail"
+        " (and no \"Forgot password?\")."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="The mail server's port.")
+    smtp_user: str | None = Field(None, description="User name on the mail server; unset: no"
+                                  " login.")
+    smtp_password: SecretStr | None = Field(
+        None, description="Password on the mail server (never logged)."
+    )
+    smtp_from: str | None = Field(
+        None, description="The sender of Shortlist's e-mail (`Shortlist <no-reply@example.com>`);"
+        " unset: `SMTP_USER`."
+    )
+    smtp_tls: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="`starttls` (port 587), `ssl` (port 465) or `none` (a relay on"
+        " the same machine or network)."
+    )
+
     # --- Admin dashboard ---------------------------------------------------------------
     admin_bulk_max_batches: int = Field(
         1_000, ge=1, description="Most batches one admin action may change: \"apply to all"
@@ -264,10 +298,21 @@ class Settings(BaseSettings):
     )
 
     @field_validator("database_url", "redis_url", "storage_secret", "metrics_token",
-                     "forwarded_allow_ips", "allowed_origins", mode="before")
+                     "forwarded_allow_ips", "allowed_origins", "public_url", "smtp_host",
+                     "smtp_user", "smtp_password", "smtp_from", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+            raise ValueError("PUBLIC_URL must be an address like https://shortlist.example.com")
+        return value
 
     @field_validator("database_url")
     @classmethod

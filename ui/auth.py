@@ -44,16 +44,19 @@ STAMP_KEY = "password_stamp"
 SIGNIN_PATH = "/signin"
 SIGNIN_COMPLETE_PATH = "/signin/complete"
 SIGNOUT_PATH = "/signout"
+ACCOUNT_PATH = "/account"
+FORGOT_PATH = "/forgot-password"
+RESET_PATH = "/reset-password"
 # Everything else needs a session. NiceGUI's own routes (/_nicegui/...: scripts, styles)
 # are public by nature; its upload routes are checked against their page below.
 # The API, /readyz and /metrics authenticate by bearer token themselves (ui/api).
-PUBLIC_PATHS = frozenset({SIGNIN_PATH, SIGNIN_COMPLETE_PATH, SIGNOUT_PATH, "/healthz",
-                          "/readyz", "/metrics", "/favicon.ico"})
+PUBLIC_PATHS = frozenset({SIGNIN_PATH, SIGNIN_COMPLETE_PATH, SIGNOUT_PATH, FORGOT_PATH,
+                          RESET_PATH, "/healthz", "/readyz", "/metrics", "/favicon.ico"})
 PUBLIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws/", "/api/")
 _UPLOAD = re.compile(r"^/_nicegui/client/([^/]+)/upload/")
 # Never a place to go after signing in: NiceGUI's and the API's routes, sign in and out.
-_NOT_PAGES = ("/_nicegui", "/api/", SIGNIN_PATH, SIGNOUT_PATH, "/healthz", "/readyz",
-              "/metrics")
+_NOT_PAGES = ("/_nicegui", "/api/", SIGNIN_PATH, SIGNOUT_PATH, FORGOT_PATH, RESET_PATH,
+              "/healthz", "/readyz", "/metrics")
 # Browsers drop tabs and newlines from URLs and read a backslash as a slash, so
 # "/\t/evil.example" or "/\\evil.example" would leave the site.
 _UNSAFE_CHAR = re.compile(r"[\x00-\x20\x7f-\x9f\\]|\s")
@@ -130,6 +133,17 @@ async def signin_ticket_url(user: User, target: str) -> str:
     ticket = await run_in_threadpool(signin_tickets.issue, user.id, password_stamp(user),
                                      session_id, safe_next(target))
     return f"{SIGNIN_COMPLETE_PATH}?ticket={ticket}"
+
+
+def keep_signed_in(user: User) -> None:
+    """After this session changed the password: take the new stamp, so this session stays
+    signed in while every other one (with the old stamp) is signed out at its next click.
+    `user` as stored now (its `password_changed_at` read back from the database)."""
+    token = request_contextvar.set(_page_request())
+    try:
+        web.storage.user[STAMP_KEY] = password_stamp(user)
+    finally:
+        request_contextvar.reset(token)
 
 
 def sign_out() -> str:
@@ -242,13 +256,29 @@ class AccessMiddleware(BaseHTTPMiddleware):
             if _upload_allowed(request, upload.group(1)):
                 return await call_next(request)
             return JSONResponse({"error": "Please sign in."}, status_code=401)
-        if is_public(path) or current_user() is not None:
+        if is_public(path):
+            return await call_next(request)
+        user = current_user()
+        if user is not None and user.must_change_password and path != ACCOUNT_PATH:
+            # A one-time password: nothing else until the person has chosen their own.
+            if request.method in ("GET", "HEAD"):
+                return RedirectResponse(must_change_url(path, request.url.query),
+                                        status_code=303)
+            return JSONResponse({"error": "Please choose a new password first."},
+                                status_code=403)
+        if user is not None:
             return await call_next(request)
         if request.method in ("GET", "HEAD"):
             target = quote(path, safe="/") + (f"?{request.url.query}" if request.url.query
                                               else "")
             return RedirectResponse(signin_url(target), status_code=303)
         return JSONResponse({"error": "Please sign in."}, status_code=401)
+
+
+def must_change_url(path: str, query: str = "") -> str:
+    """The change-password page, returning to `path` afterwards (if it is a page)."""
+    target = safe_next(quote(path, safe="/") + (f"?{query}" if query else ""))
+    return ACCOUNT_PATH if target == "/" else f"{ACCOUNT_PATH}?next={quote(target, safe='/')}"
 
 
 def _upload_allowed(request: Request, client_id: str) -> bool:

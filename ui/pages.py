@@ -14,7 +14,7 @@ from app.errors import NotFound
 from app.recruiting import originals, queries
 from ui import auth, theme
 from ui.downloads import file_response, original_response
-from ui.views import admin, batch, candidates, item, new, screenings, signin
+from ui.views import account, admin, batch, candidates, forgot, item, new, screenings, signin
 
 log = logging.getLogger("shortlist.ui")
 
@@ -51,6 +51,8 @@ def register() -> None:
         return original_response(original)
 
     signin.register()
+    forgot.register()
+    account.register()
     screenings.register()
     new.register()
     candidates.register()

@@ -118,6 +118,8 @@ def frame(user: User | None, title: str) -> Iterator[ui.column]:
                     if is_admin(user):
                         ui.menu_item("Admin").props("href=/admin")
                     ui.separator()
+                    ui.menu_item("Password and API tokens").props(f"href={auth.ACCOUNT_PATH}"
+                                                                  ).mark("menu-account")
                     ui.menu_item("Sign out", on_click=_sign_out).mark("sign-out")
     with ui.column().classes("sl-page q-pa-md gap-4") as body:
         yield body

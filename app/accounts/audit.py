@@ -37,7 +37,8 @@ ACTIONS = ("submit", "cancel", "retry", "move", "delete", "bulk_cancel", "bulk_r
            "bulk_move", "bulk_delete", "keep", "forget_candidate", "add_items",
            "retry_failure_group", "pause_lane", "resume_lane",
            "create_user", "deactivate_user", "activate_user", "change_role", "change_plan",
-           "reset_password", "create_token", "revoke_token")
+           "reset_password", "create_token", "revoke_token", "change_password",
+           "request_password_reset", "reset_password_by_link")
 _ACTION = re.compile(r"^[a-z_]{1,64}$")
 _part_of: ContextVar[str | None] = ContextVar("audit_part_of", default=None)
 

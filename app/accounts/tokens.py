@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from app.accounts import users
-from app.accounts.audit import record_admin_action
+from app.accounts.audit import record_action
 from app.accounts.permissions import can_change_anything, check_active, is_admin
 from app.db import get_engine
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -121,7 +121,8 @@ def revoke(user: User, token_id: int) -> TokenInfo:
                      .values(revoked_at=utcnow()))
         row = conn.execute(select(*_COLUMNS).where(token_t.c.id == token.id)).one()
         with Session(bind=conn) as session:
-            record_admin_action(session, user, "revoke_token", token_id=token.id,
-                                owner_id=token.user_id)
+            # Recorded whoever revokes (as creating one is): a token is a password of its own.
+            record_action(session, user, "revoke_token", token_id=token.id,
+                          owner_id=token.user_id, name=token.name, prefix=token.prefix)
             session.commit()
     return _info(row)

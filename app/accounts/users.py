@@ -76,11 +76,12 @@ def _check_plan(plan: str) -> str:
 
 
 def _insert_user(session: Session, email: str, password: str, role: str, plan: str,
-                 max_items_per_batch: int | None = None) -> User:
+                 max_items_per_batch: int | None = None, *, one_time: bool = False) -> User:
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict(f"A user with the email {email} already exists.")
+    # A one-time password was seen by someone else: its holder must choose their own.
     user = User(email=email, password_hash=hash_password(password), role=role, plan=plan,
-                max_items_per_batch=max_items_per_batch)
+                max_items_per_batch=max_items_per_batch, must_change_password=one_time)
     session.add(user)
     session.flush()
     session.refresh(user)
@@ -88,13 +89,14 @@ def _insert_user(session: Session, email: str, password: str, role: str, plan: s
 
 
 def create_user(
-    email: str, password: str, *, role: str = Role.recruiter, plan: str = Plan.free
+    email: str, password: str, *, role: str = Role.recruiter, plan: str = Plan.free,
+    one_time: bool = False,
 ) -> User:
     email = normalize_email(email)
     check_password(password)
     role, plan = _check_role(role), _check_plan(plan)
     with session_scope() as session:
-        return _insert_user(session, email, password, role, plan)
+        return _insert_user(session, email, password, role, plan, one_time=one_time)
 
 
 def get_user_by_email(email: str) -> User:
@@ -112,11 +114,12 @@ def count_users() -> int:
 
 
 def ensure_first_admin(email: str = "admin@localhost.localdomain") -> tuple[str, str] | None:
-    """On a new installation create an admin with a random password; return it once."""
+    """On a new installation create an admin with a random password; return it once. It
+    was printed on a console: the first sign-in asks for a new one."""
     if count_users() > 0:
         return None
     password = secrets.token_urlsafe(12)
-    create_user(email, password, role=Role.admin, plan=Plan.enterprise)
+    create_user(email, password, role=Role.admin, plan=Plan.enterprise, one_time=True)
     return email, password
 
 
@@ -257,7 +260,7 @@ def admin_create_user(admin: User, email: str, *, role: str = Role.recruiter,
     quota = _check_quota(max_items_per_batch)
     password = one_time_password()
     with session_scope() as session:
-        user = _insert_user(session, email, password, role, plan, quota)
+        user = _insert_user(session, email, password, role, plan, quota, one_time=True)
         record_admin_action(session, admin, "create_user", user_id=user.id, email=email,
                             role=role, plan=plan, max_items_per_batch=quota)
     return user, password
@@ -357,14 +360,16 @@ def change_plan(admin: User, user_id: int, plan: str,
 
 
 def reset_password(admin: User, user_id: int) -> str:
-    """A new one-time password for the user, returned once; the old one, every session
-    opened with it and every API token of the user stop working."""
+    """A new one-time password for the user, returned once (their next sign-in asks for
+    their own); the old one, every session opened with it and every API token of the user
+    stop working."""
     check_admin_action(admin, "reset passwords")
     password = one_time_password()
     with session_scope() as session:
         user = _target(session, user_id)
         user.password_hash = hash_password(password)
         user.password_changed_at = utcnow()
+        user.must_change_password = True
         revoked = _revoke_tokens(session, user.id)
         # The password itself is never recorded.
         record_admin_action(session, admin, "reset_password", user_id=user.id,
@@ -375,7 +380,7 @@ def reset_password(admin: User, user_id: int) -> str:
 def set_password(email: str, password: str) -> User:
     """For whoever operates the deployment (the command line): a forgotten password, the
     first admin's included. Every session opened with the old one and every API token
-    of the user stop working."""
+    of the user stop working. The operator typed it, so it is not a one-time password."""
     check_password(password)
     with session_scope() as session:
         user = session.exec(select(User).where(User.email == normalize_email(email))).first()
@@ -383,5 +388,6 @@ def set_password(email: str, password: str) -> User:
             raise NotFound(f"There is no user {normalize_email(email)}.")
         user.password_hash = hash_password(password)
         user.password_changed_at = utcnow()
+        user.must_change_password = False
         _revoke_tokens(session, user.id)
     return user

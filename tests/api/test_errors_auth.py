@@ -22,7 +22,7 @@ ENDPOINTS = [
     ("post", "/batches/00000000-0000-0000-0000-000000000000/retry"),
     ("post", "/batches/00000000-0000-0000-0000-000000000000/move"),
     ("get", "/lanes"), ("get", "/workers"), ("get", "/stats/daily"),
-    ("get", "/tokens"), ("post", "/tokens"), ("delete", "/tokens/1"),
+    ("get", "/tokens"), ("post", "/tokens"), ("delete", "/tokens/1"), ("get", "/me"),
 ]
 
 
@@ -169,7 +169,8 @@ def test_openapi_documents_every_route(api):
         "/tokens/{token_id}", "/lanes", "/workers", "/stats/daily", "/items/{item_id}/document",
         "/items/{item_id}", "/items/{item_id}/retry", "/items/{item_id}/dismiss",
         "/items/{item_id}/notes", "/notes/{note_id}",
-        "/openings", "/openings/{opening_id}", "/candidates", "/candidates/{candidate_id}"}
+        "/openings", "/openings/{opening_id}", "/candidates", "/candidates/{candidate_id}",
+        "/me"}
     body = spec["paths"]["/batches"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
     assert {"SubmitJson", "SubmitForm", "OpeningIn", "ErrorBody"} <= set(spec["components"]["schemas"])

@@ -20,8 +20,9 @@ from ui.api.errors import Unauthorized
 
 bearer = HTTPBearer(
     auto_error=False, scheme_name="token",
-    description="An API token (`sl_...`): `python -m app create-token EMAIL`, or"
-                " POST /api/v1/tokens with a token you already have.",
+    description="An API token (`sl_...`): from the web app's account page (/account),"
+                " `python -m app create-token EMAIL`, or POST /api/v1/tokens with a token"
+                " you already have.",
 )
 
 

@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
+from app.accounts.passwords import reset_links_enabled
 from app.accounts.signin import authenticate
 from app.errors import ShortlistError
 from ui import auth, theme
@@ -38,8 +39,14 @@ def register() -> None:
                     # The ticket from the form expired or was used: see ui/auth.py.
                     problem.text = "Signing in did not finish. Please sign in again."
                     problem.set_visibility(True)
+                if request.query_params.get("reset"):  # from /reset-password
+                    ui.label("Your new password is set. Sign in with it.").classes(
+                        "text-positive sl-wrap").props("role=status").mark("reset-done")
                 button = ui.button("Sign in").props("unelevated no-caps").classes("w-full").mark(
                     "sign-in")
+                if reset_links_enabled():
+                    ui.link("Forgot password?", auth.FORGOT_PATH).classes(
+                        "sl-link self-center").mark("forgot-link")
 
             async def submit() -> None:
                 problem.set_visibility(False)

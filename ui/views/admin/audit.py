@@ -28,6 +28,9 @@ ACTION_WORDS = {
     "activate_user": "Activated a user", "change_role": "Changed a role",
     "change_plan": "Changed a plan or quota", "reset_password": "Reset a password",
     "create_token": "Created an API token", "revoke_token": "Revoked an API token",
+    "change_password": "Changed their password",
+    "request_password_reset": "Asked for a password reset link",
+    "reset_password_by_link": "Chose a new password with a reset link",
 }
 COLUMNS = [
     {"name": "at", "label": "When", "field": "at", "align": "left"},

@@ -147,8 +147,9 @@ class UsersView:
             self.n_quota = ui.number("Most files per screening (empty: the plan's)", min=1,
                                      format="%d").props("outlined dense clearable").classes(
                 "w-full").mark("new-quota")
-            ui.label("Shortlist makes a one-time password, shown once, for you to pass on."
-                     ).classes("text-caption sl-muted sl-wrap")
+            ui.label("Shortlist makes a one-time password, shown once, for you to pass on;"
+                     " they choose their own at their first sign-in.").classes(
+                "text-caption sl-muted sl-wrap")
             with ui.row().classes("w-full justify-end gap-2"):
                 ui.button("Cancel", on_click=self.new_dialog.close).props("flat no-caps")
                 ui.button("Create", on_click=self.create).props("unelevated no-caps").mark(
@@ -247,7 +248,8 @@ class UsersView:
         row = self.row
         self.confirm.ask(f"Reset the password of {row['email']}?",
                          "Their current password, open sessions and API tokens stop working"
-                         " at once. You get a one-time password to pass on.", "Reset password",
+                         " at once. You get a one-time password to pass on; they choose their"
+                         " own at their next sign-in.", "Reset password",
                          lambda: self.reset(row["id"], row["email"]), danger=True)
 
     async def reset(self, user_id: int, email: str) -> None:
