@@ -15,6 +15,9 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LANES: tuple[str, ...] = ("critical", "high", "normal", "low")
+# The queue of notification deliveries (e-mail, webhooks): not a lane, so a delivery never
+# waits behind a lane's backlog and a slow webhook holds no lane's share.
+NOTIFY_QUEUE = "notify"
 PLANS: tuple[str, ...] = ("free", "basic", "premium", "enterprise")
 # A user's plan picks the lane their batches go to by default (DESIGN: "Lane").
 # Each lane's share of a worker's threads while several lanes have work (LANE_WEIGHTS).
@@ -251,6 +254,32 @@ class Settings(BaseSettings):
     resend_queued_after_s: int = Field(
         10, ge=1, description="A queued item whose message is missing from the broker is"
         " sent again once it has been queued this long."
+    )
+
+    # --- Notifications (app.notify) -----------------------------------------------------
+    notify_max_attempts: int = Field(
+        5, ge=1, le=20, description="Tries of one e-mail or webhook delivery before it is"
+        " marked failed with its last answer."
+    )
+    notify_min_backoff_ms: int = Field(
+        60_000, ge=0, description="Wait before a delivery's second try; it doubles at each"
+        " try (5 tries: about 15 minutes in all)."
+    )
+    notify_max_backoff_ms: int = Field(
+        600_000, ge=0, description="Longest wait between two tries of a delivery."
+    )
+    notify_resend_after_s: int = Field(
+        3600, ge=60, description="A delivery still waiting this long after it was created"
+        " (its message lost, say in a Redis restart) is sent again by the scheduler."
+    )
+    webhook_timeout_s: float = Field(
+        10.0, gt=0, le=60, description="How long a webhook call may take; longer is a failed"
+        " try."
+    )
+    webhook_allow_private: bool = Field(
+        False, description="Webhooks may call loopback, private and link-local addresses"
+        " (an internal service, a test receiver). Off, such addresses are refused: anyone"
+        " who may submit could otherwise make the server call into its own network."
     )
 
     count_db_round_trips: bool = Field(

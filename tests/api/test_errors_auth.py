@@ -23,6 +23,8 @@ ENDPOINTS = [
     ("post", "/batches/00000000-0000-0000-0000-000000000000/move"),
     ("get", "/lanes"), ("get", "/workers"), ("get", "/stats/daily"),
     ("get", "/tokens"), ("post", "/tokens"), ("delete", "/tokens/1"),
+    ("get", "/me/webhook"), ("put", "/me/webhook"), ("delete", "/me/webhook"),
+    ("get", "/me/notifications"),
 ]
 
 
