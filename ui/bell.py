@@ -35,7 +35,8 @@ class Bell:
             self.button.mark("bell")
             self.badge = ui.badge("", color="negative").props("floating rounded") \
                 .mark("bell-count")
-            with ui.menu().props("anchor='bottom right' self='top right'") as self.menu:
+            with ui.menu().props("anchor='bottom right' self='top right'") \
+                    .mark("bell-popup") as self.menu:
                 self.box = ui.column().classes("sl-bell-list gap-0 q-py-xs").mark("bell-menu")
         self.menu.on_value_change(lambda e: self.fill() if e.value else None)
         # Fixed at the page's bottom right, wherever the frame puts it.

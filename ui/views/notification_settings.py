@@ -118,13 +118,14 @@ class NotificationSettings:
                 ui.button("Keep it", on_click=lambda: dialog.submit(False)).props("flat no-caps")
                 ui.button("Remove", on_click=lambda: dialog.submit(True)).props(
                     "no-caps color=negative").mark("webhook-remove-confirm")
-        if await dialog:
+        confirmed = await dialog
+        dialog.delete()  # before the redraw below, which clears the box it sits in
+        if confirmed:
             try:
                 webhooks.delete_webhook(self.user)
             except ShortlistError:
-                pass
+                pass  # removed meanwhile (another tab, the API)
             self.show_webhook()
-        dialog.delete()
 
     # --- Deliveries -------------------------------------------------------------------
 
