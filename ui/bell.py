@@ -19,10 +19,17 @@ CSS = """
   width: min(400px, calc(100vw - 32px)); display: flex; flex-direction: column; gap: 8px; }
 .sl-toast { border-left: 4px solid var(--q-positive); }
 .sl-toast.sl-toast--failed { border-left-color: var(--q-negative); }
-.sl-bell-list { width: min(380px, calc(100vw - 24px)); }
-.sl-bell-row { padding: 8px 12px; border-radius: 4px; cursor: pointer; }
+.sl-bell-list { width: 380px; max-width: 100%; }
+/* A phone: Quasar would squeeze the menu into the room left of the bell; it takes the
+   window's width instead (a stylesheet's !important outranks Quasar's inline place). */
+@media (max-width: 599px) {
+  .q-menu.sl-bell-menu { left: 8px !important; right: 8px !important;
+    max-width: none !important; width: auto !important; }
+  .sl-bell-list { width: 100%; }
+}
+.sl-bell-row { padding: 8px 16px; border-radius: 4px; cursor: pointer; }
 .sl-bell-row:hover, .sl-bell-row:focus-visible { background: rgba(39, 84, 181, 0.08); }
-.sl-bell-unread { font-weight: 600; }
+.sl-bell-unread { font-weight: 600 !important; }
 """
 
 
@@ -36,11 +43,12 @@ class Bell:
             self.badge = ui.badge("", color="negative").props("floating rounded") \
                 .mark("bell-count")
             with ui.menu().props("anchor='bottom right' self='top right'") \
-                    .mark("bell-popup") as self.menu:
+                    .classes("sl-bell-menu").mark("bell-popup") as self.menu:
                 self.box = ui.column().classes("sl-bell-list gap-0 q-py-xs").mark("bell-menu")
         self.menu.on_value_change(lambda e: self.fill() if e.value else None)
-        # Fixed at the page's bottom right, wherever the frame puts it.
-        self.toasts = ui.element("div").classes("sl-toasts").mark("toasts")
+        # Fixed at the page's bottom right; outside the header, whose text is white.
+        with self.button.client.layout:
+            self.toasts = ui.element("div").classes("sl-toasts").mark("toasts")
         self.show_count(notifications.unread_count(user))
         live.hub.subscribe_notifications(user.id, self.on_event)
 
@@ -59,17 +67,17 @@ class Bell:
                 ui.space()
                 if any(n.read_at is None for n in latest):
                     ui.button("Mark all read", on_click=self.read_all).props(
-                        "flat dense no-caps size=sm color=primary").mark("bell-read-all")
+                        "flat dense no-caps color=primary").mark("bell-read-all")
             if not latest:
                 ui.label("Nothing yet. You are told here when a screening finishes.").classes(
                     "q-px-md q-py-sm sl-muted text-body2")
             for note in latest:
-                row = ui.column().classes("sl-bell-row gap-0" + (
-                    " sl-bell-unread" if note.read_at is None else "")).mark("bell-row")
+                row = ui.column().classes("sl-bell-row gap-0").mark("bell-row")
                 row._props["tabindex"] = "0"
                 row._props["role"] = "link"
                 with row:
-                    ui.label(note.title).classes("text-body2 sl-wrap")
+                    ui.label(note.title).classes("text-body2 sl-wrap" + (
+                        " sl-bell-unread" if note.read_at is None else ""))
                     ui.label(_when(note)).classes("text-caption sl-muted")
                 row.on("click", lambda _, n=note: self.open(n.id, n.batch_id))
                 row.on("keydown.enter", lambda _, n=note: self.open(n.id, n.batch_id))

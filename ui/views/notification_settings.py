@@ -138,8 +138,11 @@ class NotificationSettings:
             for note in rows:
                 with ui.column().classes("w-full gap-0 q-py-xs").mark("delivery"):
                     ui.label(note.title).classes("text-body2 sl-wrap")
-                    detail = [CHANNELS.get(note.channel, note.channel),
-                              STATES.get(note.state, note.state), _when(note.created_at)]
+                    state = STATES.get(note.state, note.state)
+                    if note.channel == "app":
+                        state = "Read" if note.read_at else "Unread"
+                    detail = [CHANNELS.get(note.channel, note.channel), state,
+                              _when(note.created_at)]
                     if note.channel != "app":
                         detail.insert(1, note.target or "")
                         detail.append(f"{note.attempts} tries" if note.attempts != 1
