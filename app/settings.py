@@ -262,8 +262,9 @@ class Settings(BaseSettings):
         " marked failed with its last answer."
     )
     notify_min_backoff_ms: int = Field(
-        60_000, ge=0, description="Wait before a delivery's second try; it doubles at each"
-        " try (5 tries: about 15 minutes in all)."
+        30_000, ge=0, description="Sets the wait between a delivery's tries: up to twice"
+        " this before the second, doubling at each try (Dramatiq's backoff, with jitter; 5"
+        " tries: 7 to 15 minutes in all)."
     )
     notify_max_backoff_ms: int = Field(
         600_000, ge=0, description="Longest wait between two tries of a delivery."
@@ -326,6 +327,8 @@ class Settings(BaseSettings):
     def _backoff_order(self) -> Settings:
         if self.retry_max_backoff_ms < self.retry_min_backoff_ms:
             raise ValueError("RETRY_MAX_BACKOFF_MS must be at least RETRY_MIN_BACKOFF_MS")
+        if self.notify_max_backoff_ms < self.notify_min_backoff_ms:
+            raise ValueError("NOTIFY_MAX_BACKOFF_MS must be at least NOTIFY_MIN_BACKOFF_MS")
         return self
 
     # --- Derived -----------------------------------------------------------------------
