@@ -109,7 +109,7 @@ class Bell:
                     "text-xl " + ("text-negative" if failed else "text-positive"))
                 with ui.column().classes("gap-1 col"):
                     ui.label(str(event.get("title", ""))).classes("text-body2 sl-wrap")
-                    ui.link("Open the screening", f"/screenings/{event.get('batch_id')}") \
+                    ui.link("Open the screening", f"/screenings/{event.get('batch')}") \
                         .classes("sl-link text-body2").mark("toast-link")
                 close = ui.button(icon="close", on_click=card.delete).props(
                     "flat round dense size=sm")

@@ -215,7 +215,7 @@ class ProgressHub:
 
     def subscribe_notifications(self, owner_id: int, callback: Callable[[dict], Any]) -> None:
         """The person's in-app notifications as they are written: `callback({"id",
-        "batch_id", "title", "event"})` (app.notify.notifications.on_finished)."""
+        "batch", "title", "event"})` (app.notify.notifications.on_finished)."""
         self._event(f"notify:{owner_id}").subscribe(callback)
 
     def subscribe_all(self, callback: Callable[[list[Snapshot]], Any]) -> None:

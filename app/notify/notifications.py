@@ -94,8 +94,9 @@ def on_finished(conn, batch_id: uuid.UUID) -> Finished:
             user_id=owner["id"], batch_id=batch_id, event=event, title=text, attempts=0,
             created_at=now, **{"sent_at": None, **row}).returning(note_t.c.id)).scalar_one()
         if row["channel"] == "app":
+            # "batch", not "batch_id": listeners of a batch's progress skip it.
             app_events.append({"type": "notification", "owner_id": owner["id"],
-                               "id": note_id, "batch_id": str(batch_id), "title": text,
+                               "id": note_id, "batch": str(batch_id), "title": text,
                                "event": event})
         else:
             pending.append(note_id)
