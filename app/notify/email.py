@@ -1,5 +1,5 @@
 """The e-mail of a finished screening: one short message, the counts, the top five
-people and a link. Sent through app.mail (SMTP_* settings)."""
+people and a link. Sent through app.accounts.mail (SMTP_* settings)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ class MailFailed(Exception):
 
 
 def _mail():
-    # app.mail and the SMTP_* settings come with the account self-service work (branch
-    # helper-d); without them, e-mail is simply not configured.
+    # app.accounts.mail and the SMTP_* settings come with the account self-service work
+    # (branch helper-d); without them, e-mail is simply not configured.
     try:
-        from app import mail
+        from app.accounts import mail
     except ImportError:
         return None
     return mail

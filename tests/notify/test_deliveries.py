@@ -1,6 +1,6 @@
 """Notifications of a finished screening (issue 24, part 5), end to end with real worker
 threads: rows written by finalize, deliveries on the notify queue with retries and backoff,
-a webhook against a local receiver (exact body, signature), e-mail through app.mail."""
+a webhook against a local receiver (exact body, signature), e-mail through app.accounts.mail."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-import app as app_package
+import app.accounts as accounts_package
 from app.db import get_engine
 from app.engine import dispatch, finalize
 from app.models import Batch, Item, Notification, utcnow
@@ -199,10 +199,10 @@ def test_callback_urls_must_be_callable_public_and_signed(stack_factory):
 
 
 class FakeMail(types.ModuleType):
-    """Stands in for app.mail (SMTP_*): its configured / message / send."""
+    """Stands in for app.accounts.mail (SMTP_*): its configured / message / send."""
 
     def __init__(self, fail_times: int = 0) -> None:
-        super().__init__("app.mail")
+        super().__init__("app.accounts.mail")
         self.sent: list[tuple[str, str, str]] = []
         self.fail_times = fail_times
 
@@ -222,8 +222,8 @@ class FakeMail(types.ModuleType):
 @pytest.fixture
 def fake_mail(monkeypatch) -> FakeMail:
     mail = FakeMail(fail_times=1)
-    monkeypatch.setitem(sys.modules, "app.mail", mail)
-    monkeypatch.setattr(app_package, "mail", mail, raising=False)
+    monkeypatch.setitem(sys.modules, "app.accounts.mail", mail)
+    monkeypatch.setattr(accounts_package, "mail", mail, raising=False)
     return mail
 
 
@@ -288,3 +288,27 @@ def test_cancelled_batches_and_inactive_owners_tell_nobody_and_failed_ones_say_s
                      .values(status="failed"))
         told = notifications.on_finished(conn, batch.id)
     assert told.pending_ids == [] and [e["event"] for e in told.app_events] == ["batch.failed"]
+
+
+def test_the_email_reaches_a_local_smtp_server(stack_factory):
+    """Through the real app.accounts.mail and an aiosmtpd server started here (both come
+    with the account self-service branch: skipped until it is merged)."""
+    pytest.importorskip("app.accounts.mail")
+    smtp = pytest.importorskip("tests.smtp_server")
+    with smtp.smtp_server() as inbox:
+        stack = stack_factory(**QUICK, **{k.upper(): v for k, v in
+                                          smtp.smtp_settings(inbox).items()})
+        owner = make_user()
+        notifications.set_choices(owner, in_app=True, by_email=True)
+        batch = submit_noop(owner, 2)
+        with stack.worker(threads=2):
+            wait_finalized(batch.id)
+            mail_row = settled(batch.id, "email")
+        [received] = inbox.wait_for(1)
+    assert (mail_row["state"], mail_row["attempts"]) == ("sent", 1)
+    assert (received["To"], received["Subject"]) == (owner.email,
+                                                     "Screening “Untitled opening” finished")
+    assert received.get_content() == (
+        "Your screening “Untitled opening” finished: 2 screened.\n\n"
+        f"Open the shortlist: https://shortlist.example.com/screenings/{batch.id}\n\n"
+        "You receive this because you chose e-mail notifications in Shortlist.\n")
