@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from app.db import get_engine
 from app.engine import counters, dispatch, duplicates, events
@@ -89,7 +90,13 @@ def finalize_batch(batch_id: uuid.UUID | str) -> bool:
         state = counters.read_state(conn, batch_id)
         # The owner's notifications are rows of this transaction: a message lost below
         # is found again by the scheduler (app.notify.notifications.stale_pending).
-        told = notifications.on_finished(conn, batch_id)
+        try:
+            told = notifications.on_finished(conn, batch_id)
+        except DBAPIError:
+            raise  # the transaction is lost anyway: the finalize message is tried again
+        except Exception:  # noqa: BLE001  (a bug in telling must not stop the finalize)
+            log.exception("could not write the notifications of batch %s", batch_id)
+            told = notifications.Finished([], [])
     events.publish({**state.event(), "finalized": True})
     _tell(told)
     log.info("finalized batch %s: %s", batch_id, summary["counts"])

@@ -312,3 +312,25 @@ def test_the_email_reaches_a_local_smtp_server(stack_factory):
         "Your screening “Untitled opening” finished: 2 screened.\n\n"
         f"Open the shortlist: https://shortlist.example.com/screenings/{batch.id}\n\n"
         "You receive this because you chose e-mail notifications in Shortlist.\n")
+
+
+def test_a_fault_in_telling_never_stops_the_finalize(stack, monkeypatch, caplog):
+    owner = make_user()
+    batch = submit_noop(owner, 1, dispatch=False)
+    with get_engine().begin() as conn:
+        conn.execute(update(Item.__table__).where(Item.__table__.c.batch_id == batch.id)
+                     .values(status="done"))
+        conn.execute(update(Batch.__table__).where(Batch.__table__.c.id == batch.id)
+                     .values(status="done", n_pending=0, n_done=1))
+
+    def broken(conn, batch_id):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(notifications, "on_finished", broken)
+    assert finalize.finalize_batch(batch.id) is True
+    with get_engine().connect() as conn:
+        summary = conn.execute(select(Batch.__table__.c.summary).where(
+            Batch.__table__.c.id == batch.id)).scalar_one()
+    assert summary["counts"] == {"done": 1} and rows(batch.id) == []
+    assert "could not write the notifications" in caplog.text
+    caplog.clear()  # the logged error is this test's point
