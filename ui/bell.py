@@ -19,6 +19,9 @@ CSS = """
   width: min(400px, calc(100vw - 32px)); display: flex; flex-direction: column; gap: 8px; }
 .sl-toast { border-left: 4px solid var(--q-positive); }
 .sl-toast.sl-toast--failed { border-left-color: var(--q-negative); }
+/* Its own red: in dark mode a flat button's --q-negative is lightened for text, which
+   left the white count at 2:1 on it (the variable is set on the badge itself). */
+.sl-bell-count { --q-negative: #c62828; }
 .sl-bell-list { width: 380px; max-width: 100%; }
 /* A phone: Quasar would squeeze the menu into the room left of the bell; it takes the
    window's width instead (a stylesheet's !important outranks Quasar's inline place). */
@@ -41,7 +44,7 @@ class Bell:
             self.button._props["aria-label"] = "Notifications"
             self.button.mark("bell")
             self.badge = ui.badge("", color="negative").props("floating rounded") \
-                .mark("bell-count")
+                .classes("sl-bell-count").mark("bell-count")
             with ui.menu().props("anchor='bottom right' self='top right'") \
                     .classes("sl-bell-menu").mark("bell-popup") as self.menu:
                 self.box = ui.column().classes("sl-bell-list gap-0 q-py-xs").mark("bell-menu")

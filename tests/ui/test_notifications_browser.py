@@ -109,3 +109,21 @@ def test_the_toast_appears_on_an_open_page_when_a_screening_finishes(web_process
     wait_for(lambda: "Last deliveries" in browser.page_source, what="the settings page")
     shoot(browser, "notify-settings-390")
     assert notifications.unread_count(owner) == 2
+
+    # A webhook saved: its secret shown once, and long enough to wrap on a phone
+    browser.find_element(By.CSS_SELECTOR, "input[maxlength='2000']").send_keys(
+        "https://93.184.215.14/hooks/shortlist")
+    click(lambda: browser.find_element(By.XPATH, "//button[contains(., 'Save and make')]"),
+          what="the webhook's save button")
+    wait_for(lambda: "shown only once" in browser.page_source, what="the secret")
+    secret = browser.find_element(By.XPATH, "//*[starts-with(normalize-space(text()), 'whsec_')]")
+    assert secret.size["width"] <= 390 and len(secret.text) > 40
+    shoot(browser, "notify-webhook-secret-390")
+
+    # Dark: the toast keeps its contrast
+    set_look(browser, dark=True, phone=False)
+    browser.get(web_process.base + "/")
+    browser.execute_script("setDark(true)")
+    finish_batch(owner, "Pharmacists", 1)
+    wait_for(lambda: toasts(browser), timeout=15, what="the toast in dark mode")
+    shoot(browser, "notify-toast-dark-1366")
