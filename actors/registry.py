@@ -14,9 +14,10 @@ import sqlalchemy.exc
 from actors import claim_ahead
 from actors.shutdown import FlushEndings
 from app.engine import finalize, processing, shares
-from app.engine.dispatch import FINALIZE_ACTOR, LANE_PRIORITY, item_actor_name
+from app.engine.dispatch import FINALIZE_ACTOR, LANE_PRIORITY, NOTIFY_ACTOR, item_actor_name
 from app.engine.outcome import RetryItem
-from app.settings import LANES, Settings
+from app.notify import notifications
+from app.settings import LANES, NOTIFY_QUEUE, Settings
 
 # Infrastructure hiccups (database or Redis unreachable) are retried this many times.
 INFRA_RETRIES = 20
@@ -38,6 +39,16 @@ def process_item(item_id: int) -> None:
 
 def finalize_batch(batch_id: str) -> None:
     finalize.finalize_batch(batch_id)
+
+
+def deliver_notification(notification_id: int) -> None:
+    notifications.deliver(notification_id)
+
+
+def should_retry_delivery(retries: int, exc: BaseException) -> bool:
+    """A failed try asks for another (its row counts the tries and stops at
+    NOTIFY_MAX_ATTEMPTS); infrastructure errors too."""
+    return isinstance(exc, notifications.RetryDelivery) or should_retry(retries, exc)
 
 
 def declare_actors(broker: dramatiq.Broker, settings: Settings) -> dict[str, dramatiq.Actor]:
@@ -68,5 +79,14 @@ def declare_actors(broker: dramatiq.Broker, settings: Settings) -> dict[str, dra
         actors[FINALIZE_ACTOR] = dramatiq.actor(
             finalize_batch, actor_name=FINALIZE_ACTOR, queue_name="critical", priority=0,
             time_limit=600_000, **options,
+        )
+    if NOTIFY_ACTOR not in broker.actors:
+        # Its own queue and backoff (NOTIFY_*): a mail server or webhook that is down is
+        # tried again over about 15 minutes, apart from the lanes' items.
+        actors[NOTIFY_ACTOR] = dramatiq.actor(
+            deliver_notification, actor_name=NOTIFY_ACTOR, queue_name=NOTIFY_QUEUE,
+            priority=0, time_limit=120_000, broker=broker, retry_when=should_retry_delivery,
+            min_backoff=settings.notify_min_backoff_ms,
+            max_backoff=settings.notify_max_backoff_ms,
         )
     return actors

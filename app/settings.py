@@ -15,6 +15,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LANES: tuple[str, ...] = ("critical", "high", "normal", "low")
+# The queue of notification deliveries (e-mail, webhooks): not a lane, so a delivery never
+# waits behind a lane's backlog and a slow webhook holds no lane's share.
+NOTIFY_QUEUE = "notify"
 PLANS: tuple[str, ...] = ("free", "basic", "premium", "enterprise")
 # A user's plan picks the lane their batches go to by default (DESIGN: "Lane").
 # Each lane's share of a worker's threads while several lanes have work (LANE_WEIGHTS).
@@ -287,6 +290,33 @@ class Settings(BaseSettings):
         " sent again once it has been queued this long."
     )
 
+    # --- Notifications (app.notify) -----------------------------------------------------
+    notify_max_attempts: int = Field(
+        5, ge=1, le=20, description="Tries of one e-mail or webhook delivery before it is"
+        " marked failed with its last answer."
+    )
+    notify_min_backoff_ms: int = Field(
+        30_000, ge=0, description="Sets the wait between a delivery's tries: up to twice"
+        " this before the second, doubling at each try (Dramatiq's backoff, with jitter; 5"
+        " tries: 7 to 15 minutes in all)."
+    )
+    notify_max_backoff_ms: int = Field(
+        600_000, ge=0, description="Longest wait between two tries of a delivery."
+    )
+    notify_resend_after_s: int = Field(
+        3600, ge=60, description="A delivery still waiting this long after it was created"
+        " (its message lost, say in a Redis restart) is sent again by the scheduler."
+    )
+    webhook_timeout_s: float = Field(
+        10.0, gt=0, le=60, description="How long a webhook call may take; longer is a failed"
+        " try."
+    )
+    webhook_allow_private: bool = Field(
+        False, description="Webhooks may call loopback, private and link-local addresses"
+        " (an internal service, a test receiver). Off, such addresses are refused: anyone"
+        " who may submit could otherwise make the server call into its own network."
+    )
+
     count_db_round_trips: bool = Field(
         False, description="Diagnostics for `python -m app bench`: count database round trips"
         " in Redis."
@@ -342,6 +372,8 @@ class Settings(BaseSettings):
     def _backoff_order(self) -> Settings:
         if self.retry_max_backoff_ms < self.retry_min_backoff_ms:
             raise ValueError("RETRY_MAX_BACKOFF_MS must be at least RETRY_MIN_BACKOFF_MS")
+        if self.notify_max_backoff_ms < self.notify_min_backoff_ms:
+            raise ValueError("NOTIFY_MAX_BACKOFF_MS must be at least NOTIFY_MIN_BACKOFF_MS")
         return self
 
     # --- Derived -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
 from app.admin import stats
-from app.engine import batches, housekeeping, leases
+from app.engine import batches, dispatch, housekeeping, leases
 from app.settings import Settings
 
 
@@ -30,6 +30,7 @@ def jobs(settings: Settings) -> list[Job]:
         Job("batch_timeout", housekeeping.time_out_batches, settings.timeout_interval_s),
         Job("cleanup", housekeeping.purge_expired, settings.cleanup_interval_s),
         Job("stats", stats.roll_up, settings.stats_interval_s),
+        Job("notifications", dispatch.resend_lost_notifications, settings.timeout_interval_s),
     ]
 
 

@@ -213,6 +213,11 @@ class ProgressHub:
         """The hiring team's changes to a batch's candidates: `callback({"item_id": ...})`."""
         self._event(f"decisions:{batch_id}").subscribe(callback)
 
+    def subscribe_notifications(self, owner_id: int, callback: Callable[[dict], Any]) -> None:
+        """The person's in-app notifications as they are written: `callback({"id",
+        "batch", "title", "event"})` (app.notify.notifications.on_finished)."""
+        self._event(f"notify:{owner_id}").subscribe(callback)
+
     def subscribe_all(self, callback: Callable[[list[Snapshot]], Any]) -> None:
         """Every batch's changes, throttled (admin lists): `callback(changed snapshots)`."""
         self._event(ALL_KEY).subscribe(callback)
@@ -276,6 +281,11 @@ class ProgressHub:
             self.received += 1
             if event.get("type") == "decision":  # people's changes, not progress
                 watchers = self._events.get(f"decisions:{event.get('batch_id')}")
+                if watchers is not None and watchers.callbacks:
+                    watchers.emit(event)
+                continue
+            if event.get("type") == "notification":  # a person told (app.notify)
+                watchers = self._events.get(f"notify:{event.get('owner_id')}")
                 if watchers is not None and watchers.callbacks:
                     watchers.emit(event)
                 continue

@@ -14,7 +14,18 @@ from app.errors import NotFound
 from app.recruiting import originals, queries
 from ui import auth, theme
 from ui.downloads import file_response, original_response
-from ui.views import account, admin, batch, candidates, forgot, item, new, screenings, signin
+from ui.views import (
+    account,
+    admin,
+    batch,
+    candidates,
+    forgot,
+    item,
+    new,
+    notification_settings,
+    screenings,
+    signin,
+)
 
 log = logging.getLogger("shortlist.ui")
 
@@ -59,6 +70,7 @@ def register() -> None:
     batch.register()
     item.register()
     admin.register()
+    notification_settings.register()
 
     web.on_page_exception(_page_error)
     web.add_exception_handler(404, _not_found)

@@ -11,6 +11,7 @@ from nicegui import ui
 from app.accounts.permissions import is_admin
 from app.models import User
 from ui import auth
+from ui.bell import Bell
 
 PRIMARY = "#2754b5"
 THEME_KEY = "shortlist-theme"
@@ -104,6 +105,8 @@ def frame(user: User | None, title: str) -> Iterator[ui.column]:
                 nav_link("Candidates", "groups", "/candidates").mark("nav-candidates")
                 if is_admin(user):
                     nav_link("Admin", "admin_panel_settings", "/admin").mark("nav-admin")
+        if user is not None:
+            Bell(user)
         ui.button(icon="contrast", on_click=toggle_theme).props(
             "flat round color=white aria-label='Switch between light and dark'").tooltip(
             "Light or dark")

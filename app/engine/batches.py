@@ -38,6 +38,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.notify import webhooks
 from app.settings import LANES, PLAN_LANE, get_settings
 
 item_t = Item.__table__
@@ -88,6 +89,7 @@ def submit(
     idempotency_key: str | None = None,
     dispatch: bool = True,
     operator: bool = False,
+    callback_url: str | None = None,
 ) -> Batch:
     """Create a batch with its items and documents in one transaction, then dispatch.
 
@@ -113,6 +115,8 @@ def submit(
             f"Your plan allows up to {quota} resumes per screening; this one has {len(items)}."
         )
     names = checked_names(spec, items)
+    if callback_url is not None:
+        callback_url = webhooks.check_callback(user, callback_url)
     title = _CONTROL.sub(" ", title or str(params.get("title", ""))).strip()[:200]
     if idempotency_key is not None:
         idempotency_key = idempotency_key.strip()[:200] or None
@@ -125,7 +129,7 @@ def submit(
     batch_id = uuid.uuid4()
     try:
         _insert(user, spec.name, lane, title, params, items, names, idempotency_key,
-                batch_id, now)
+                batch_id, now, callback_url)
     except IntegrityError:
         # Two requests raced with the same idempotency key: the other one created it.
         earlier = _by_idempotency_key(user, idempotency_key) if idempotency_key else None
@@ -140,7 +144,7 @@ def submit(
 
 def _insert(user: User, kind: str, lane: str, title: str, params: dict[str, Any],
             items: Sequence[NewItem], names: list[str], idempotency_key: str | None,
-            batch_id: uuid.UUID, now) -> None:
+            batch_id: uuid.UUID, now, callback_url: str | None = None) -> None:
     """The batch, its documents and its items in one transaction, with bulk inserts."""
     with get_engine().begin() as conn:
         conn.execute(insert(batch_t).values(
@@ -148,6 +152,7 @@ def _insert(user: User, kind: str, lane: str, title: str, params: dict[str, Any]
             status=BatchStatus.queued.value, title=title, params=params, total=len(items),
             n_pending=len(items), n_queued=0, n_running=0, n_done=0, n_failed=0,
             n_cancelled=0, idempotency_key=idempotency_key, created_at=now,
+            callback_url=callback_url,
         ))
         insert_items(conn, batch_id, 0, items, names, now)
         with Session(bind=conn) as session:

@@ -21,7 +21,7 @@ from dramatiq.middleware import Retries
 from app.engine.shares import lane_prefetch
 from app.engine.writebehind import WriteBehind
 from app.redis_client import build_client
-from app.settings import LANES, Settings, get_settings
+from app.settings import LANES, NOTIFY_QUEUE, Settings, get_settings
 
 # How soon a lane's consumer looks again while its threads hold all it prefetched.
 FULL_POLL_S = 0.005
@@ -148,6 +148,7 @@ def build_broker(settings: Settings, client=None,
     ]
     for lane in LANES:
         broker.declare_queue(lane)
+    broker.declare_queue(NOTIFY_QUEUE)
     return broker
 
 

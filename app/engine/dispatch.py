@@ -20,12 +20,13 @@ from app.db import get_engine
 from app.engine import counters, transitions
 from app.engine.broker import get_broker
 from app.models import ItemStatus, utcnow
-from app.settings import LANES
+from app.settings import LANES, NOTIFY_QUEUE
 
 log = logging.getLogger("shortlist.dispatch")
 
 LANE_PRIORITY = {"critical": 0, "high": 10, "normal": 50, "low": 100}
 FINALIZE_ACTOR = "finalize_batch"
+NOTIFY_ACTOR = "deliver_notification"
 PIPELINE_CHUNK = 1000
 
 ITEM_ACTOR_PREFIX = "process_item_"
@@ -112,3 +113,17 @@ def unqueue(batch_id: uuid.UUID, item_ids: list[int], exc: Exception) -> None:
 
 def send_finalize(batch_id: uuid.UUID, lane: str) -> None:
     get_broker().enqueue(_message(FINALIZE_ACTOR, lane, (str(batch_id),)))
+
+
+def send_notifications(notification_ids: list[int]) -> int:
+    """One message per e-mail or webhook delivery, on the notify queue."""
+    return send_many(NOTIFY_QUEUE, NOTIFY_ACTOR, [(i,) for i in notification_ids])
+
+
+def resend_lost_notifications() -> int:
+    """The scheduler's sweep: deliveries whose message was lost are sent again; those
+    with no try left are marked failed."""
+    from app.notify import notifications
+
+    failed = notifications.give_up_exhausted()
+    return send_notifications(notifications.stale_pending()) + failed

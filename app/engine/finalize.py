@@ -12,12 +12,14 @@ import uuid
 from collections import Counter
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from app.db import get_engine
-from app.engine import counters, duplicates, events
+from app.engine import counters, dispatch, duplicates, events
 from app.engine.batches import share_freed
 from app.engine.kinds import FinishedItem, get_kind
 from app.models import BATCH_FINISHED, Batch, Document, Item, utcnow
+from app.notify import notifications
 
 log = logging.getLogger("shortlist.finalize")
 batch_t, item_t, document_t = Batch.__table__, Item.__table__, Document.__table__
@@ -86,6 +88,28 @@ def finalize_batch(batch_id: uuid.UUID | str) -> bool:
         if stale:
             conn.execute(delete(document_t).where(document_t.c.id.in_(stale)))
         state = counters.read_state(conn, batch_id)
+        # The owner's notifications are rows of this transaction: a message lost below
+        # is found again by the scheduler (app.notify.notifications.stale_pending).
+        try:
+            told = notifications.on_finished(conn, batch_id)
+        except DBAPIError:
+            raise  # the transaction is lost anyway: the finalize message is tried again
+        except Exception:  # noqa: BLE001  (a bug in telling must not stop the finalize)
+            log.exception("could not write the notifications of batch %s", batch_id)
+            told = notifications.Finished([], [])
     events.publish({**state.event(), "finalized": True})
+    _tell(told)
     log.info("finalized batch %s: %s", batch_id, summary["counts"])
     return True
+
+
+def _tell(told: notifications.Finished) -> None:
+    """Queue the deliveries and show the in-app ones: never a failure of the batch (it is
+    finalized already; a message not sent now is re-sent by the scheduler)."""
+    for event in told.app_events:
+        events.publish_now(event)
+    try:
+        dispatch.send_notifications(told.pending_ids)
+    except Exception as exc:  # noqa: BLE001  (Redis down: the sweep sends them later)
+        log.warning("could not queue %d notifications (%s); the scheduler sends them later",
+                    len(told.pending_ids), exc)

@@ -27,7 +27,7 @@ link_t = CandidateItem.__table__
 
 def rescreen(user: User, source_id: uuid.UUID | str, *, params: dict[str, Any],
              title: str = "", lane: str | None = None,
-             idempotency_key: str | None = None) -> Batch:
+             idempotency_key: str | None = None, callback_url: str | None = None) -> Batch:
     """A new resume batch of `source_id`'s files (every one, in their order) for the
     opening `params`. The user must be able to read the source (else NotFound) and to
     submit (plan quota and lanes as for an upload)."""
@@ -46,12 +46,12 @@ def rescreen(user: User, source_id: uuid.UUID | str, *, params: dict[str, Any],
         raise InvalidInput("This screening has no resumes left to screen again.")
     return batches.submit(user, kind="resume", params=params, title=title, lane=lane,
                           items=[NewItem(name, document_id=doc) for name, doc in rows],
-                          idempotency_key=idempotency_key)
+                          idempotency_key=idempotency_key, callback_url=callback_url)
 
 
 def screen_candidates(user: User, candidate_ids: Sequence[int], *, params: dict[str, Any],
                       title: str = "", lane: str | None = None,
-                      idempotency_key: str | None = None) -> Batch:
+                      idempotency_key: str | None = None, callback_url: str | None = None) -> Batch:
     """A new resume batch of the chosen candidates' latest files, in the order given, for
     the opening `params`. Every candidate must be in the user's own pool (else NotFound)."""
     ids = list(dict.fromkeys(int(i) for i in candidate_ids))
@@ -71,4 +71,4 @@ def screen_candidates(user: User, candidate_ids: Sequence[int], *, params: dict[
         raise InvalidInput("Some of these candidates have no resume kept any more.")
     return batches.submit(user, kind="resume", params=params, title=title, lane=lane,
                           items=[NewItem(latest[cid][0], document_id=latest[cid][1]) for cid in ids],
-                          idempotency_key=idempotency_key)
+                          idempotency_key=idempotency_key, callback_url=callback_url)

@@ -23,6 +23,8 @@ ENDPOINTS = [
     ("post", "/batches/00000000-0000-0000-0000-000000000000/move"),
     ("get", "/lanes"), ("get", "/workers"), ("get", "/stats/daily"),
     ("get", "/tokens"), ("post", "/tokens"), ("delete", "/tokens/1"), ("get", "/me"),
+    ("get", "/me/webhook"), ("put", "/me/webhook"), ("delete", "/me/webhook"),
+    ("get", "/me/notifications"),
 ]
 
 
@@ -170,7 +172,7 @@ def test_openapi_documents_every_route(api):
         "/items/{item_id}", "/items/{item_id}/retry", "/items/{item_id}/dismiss",
         "/items/{item_id}/notes", "/notes/{note_id}",
         "/openings", "/openings/{opening_id}", "/candidates", "/candidates/{candidate_id}",
-        "/me"}
+        "/me", "/me/webhook", "/me/notifications"}
     body = spec["paths"]["/batches"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
     assert {"SubmitJson", "SubmitForm", "OpeningIn", "ErrorBody"} <= set(spec["components"]["schemas"])

@@ -202,7 +202,7 @@ def test_every_job_has_its_interval_from_settings(stack_factory):
     stack = stack_factory(SWEEP_INTERVAL_S=7, STATS_INTERVAL_S=11)
     by_name = {job.name: job.interval_s for job in jobs(stack.settings)}
     assert by_name == {"lease_sweep": 7, "top_up": 10, "batch_timeout": 60, "cleanup": 3600,
-                       "stats": 11}
+                       "stats": 11, "notifications": 60}
     from app.engine.leader import Leadership
 
     scheduler = runner.build_scheduler(stack.settings, Leadership(stack.settings))

@@ -103,7 +103,8 @@ async def test_the_shortlist_sorts_and_pages_on_the_server(user, web):
                                   "rowsPerPage": 3})
     assert table.pagination["page"] == 2 and [r["name"] for r in table.rows] == ["Mia Moss"]
     # The phone's sort menu asks the server the same way
-    sort_menu = next(e for e in user.find(kind=ui.select).elements)
+    # (by its label: the page has other selects, and `elements` is a set)
+    sort_menu = next(e for e in user.find(kind=ui.select).elements if e.props["label"] == "Sort")
     sort_menu.value = "name"
     assert table.pagination["sortBy"] == "name" and table.pagination["page"] == 1
 

@@ -151,16 +151,17 @@ async def _submit(request: Request, response: Response, caller: Caller,
             batch = await run_in_threadpool(
                 rescreen.screen_candidates, user, submission.candidates,
                 params=submission.params, title=submission.title, lane=submission.lane,
-                idempotency_key=key)
+                idempotency_key=key, callback_url=submission.callback_url)
         elif submission.from_batch is not None:
             batch = await run_in_threadpool(
                 rescreen.rescreen, user, submission.from_batch, params=submission.params,
-                title=submission.title, lane=submission.lane, idempotency_key=key)
+                title=submission.title, lane=submission.lane, idempotency_key=key,
+                callback_url=submission.callback_url)
         else:
             batch = await run_in_threadpool(
                 batches.submit, user, kind=submission.kind, items=submission.items,
                 title=submission.title, params=submission.params, lane=submission.lane,
-                idempotency_key=key)
+                idempotency_key=key, callback_url=submission.callback_url)
     except IntegrityError:
         # The same key raced in from another process: that request created the batch.
         earlier = key and await run_in_threadpool(batch_search.by_idempotency_key, user, key)

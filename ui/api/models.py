@@ -107,6 +107,11 @@ class SubmitJson(BaseModel):
         description="Screen candidates of your pool (`GET /candidates`) for this opening:"
         " the latest resume of each, nothing uploaded. Give one of `items`, `from_batch` or"
         " `candidates`.")
+    callback_url: str | None = Field(
+        None, max_length=2000, description="Where to POST (JSON, signed with your webhook"
+        " secret: `X-Shortlist-Signature`) when this screening finishes or fails, instead of"
+        " your default webhook. http(s); private and local addresses are refused. Needs your"
+        " webhook secret: `PUT /me/webhook` first.")
 
 
 class AddItemsJson(BaseModel):
@@ -135,6 +140,9 @@ SUBMIT_FORM_SCHEMA: dict[str, Any] = {
         "lane": {"type": "string", "enum": [lane.value for lane in Lane]},
         "params": {"type": "string",
                    "description": "For the `noop` kind: its parameters as a JSON object."},
+        "callback_url": {"type": "string", "maxLength": 2000,
+                         "description": "Where to POST when it finishes or fails, as in the"
+                                        " JSON body."},
         "files": {"type": "array", "minItems": 1,
                   "items": {"type": "string", "format": "binary"}},
     },

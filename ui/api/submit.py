@@ -41,6 +41,7 @@ ITEMS_PER_CALL = 1_000
 _ITEMS = TypeAdapter(list[TextItemIn])
 # Bodies from this size are parsed one at a time, with the cycle collector paused.
 BIG_BODY_BYTES = 1024 * 1024
+MAX_CALLBACK = 2000
 
 
 @dataclass
@@ -57,6 +58,8 @@ class Submission:
     # pool (then `items` is empty).
     from_batch: uuid.UUID | None = None
     candidates: list[int] | None = None
+    # Where to POST when it finishes or fails (app.notify.webhooks), instead of the default.
+    callback_url: str | None = None
 
 
 def _has_bad_text(text: str) -> bool:
@@ -199,7 +202,7 @@ def _from_json(body: bytes) -> Submission:
         items = [NewItem(i.name, i.text.encode() or None) for i in spec.items]
     return Submission(kind=spec.kind, items=items, title=spec.title or "", params=params,
                       lane=spec.lane.value if spec.lane else None, from_batch=spec.from_batch,
-                      candidates=spec.candidates)
+                      candidates=spec.candidates, callback_url=spec.callback_url)
 
 
 def _noop_params(raw: Any) -> dict[str, Any]:
@@ -245,7 +248,7 @@ async def from_form(request: Request) -> Submission:
     try:
         unknown = sorted(set(form.keys()) - {"kind", "title", "description", "must_have",
                                              "nice_to_have", "min_years", "lane", "params",
-                                             "files", "file"})
+                                             "files", "file", "callback_url"})
         if unknown:
             raise InvalidInput(f"Unknown form field {unknown[0]!r}.")
         uploads_ = [*form.getlist("files"), *form.getlist("file")]
@@ -257,6 +260,7 @@ async def from_form(request: Request) -> Submission:
         if kind not in ("resume", "noop"):
             raise InvalidInput(f"Unknown kind {kind!r}: use resume or noop.")
         lane = _text(form, "lane") or None
+        callback_url = _text(form, "callback_url", MAX_CALLBACK) or None
         files = [(f.filename or f"file {i + 1}", await f.read()) for i, f in enumerate(uploads_)]
         title = _text(form, "title", 200) or ""
         if kind == "resume":
@@ -282,7 +286,7 @@ async def from_form(request: Request) -> Submission:
         await form.close()
     prepared = await _prepare(files)
     return Submission(kind=kind, items=prepared.items, title=title, params=params, lane=lane,
-                      rejected=prepared.rejected)
+                      rejected=prepared.rejected, callback_url=callback_url)
 
 
 async def _prepare(files: list[tuple[str, bytes]]) -> uploads.Prepared:
