@@ -28,6 +28,8 @@ ACTION_WORDS = {
     "activate_user": "Activated a user", "change_role": "Changed a role",
     "change_plan": "Changed a plan or quota", "reset_password": "Reset a password",
     "create_token": "Created an API token", "revoke_token": "Revoked an API token",
+    "share": "Shared a screening by link", "revoke_share": "Withdrew a share link",
+    "view_share": "A share link was opened",
 }
 COLUMNS = [
     {"name": "at", "label": "When", "field": "at", "align": "left"},
