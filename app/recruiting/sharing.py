@@ -37,6 +37,8 @@ VIEWS_PER_MINUTE = 60
 GONE = "This link has expired or was withdrawn."
 LINK_NOT_FOUND = "We could not find that share link."
 VIEWER = "share link"  # who a view's audit row says it was (no account)
+# Where the web process serves a link (ui/views/shared.py); the API answers the full URL.
+PATH_PREFIX = "/shared/"
 
 link_t, item_t, user_t = ShareLink.__table__, Item.__table__, User.__table__
 
@@ -103,6 +105,10 @@ class SharedRow:
     must_have_matched: list[str]
     must_have_missing: list[str]
     years: float | None
+
+
+def shared_path(token: str) -> str:
+    return PATH_PREFIX + token
 
 
 def token_hash(token: str) -> str:

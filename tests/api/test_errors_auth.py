@@ -23,6 +23,8 @@ ENDPOINTS = [
     ("post", "/batches/00000000-0000-0000-0000-000000000000/move"),
     ("get", "/lanes"), ("get", "/workers"), ("get", "/stats/daily"),
     ("get", "/tokens"), ("post", "/tokens"), ("delete", "/tokens/1"),
+    ("get", "/batches/00000000-0000-0000-0000-000000000000/shares"),
+    ("post", "/batches/00000000-0000-0000-0000-000000000000/shares"), ("delete", "/shares/1"),
 ]
 
 
@@ -169,7 +171,8 @@ def test_openapi_documents_every_route(api):
         "/tokens/{token_id}", "/lanes", "/workers", "/stats/daily", "/items/{item_id}/document",
         "/items/{item_id}", "/items/{item_id}/retry", "/items/{item_id}/dismiss",
         "/items/{item_id}/notes", "/notes/{note_id}",
-        "/openings", "/openings/{opening_id}", "/candidates", "/candidates/{candidate_id}"}
+        "/openings", "/openings/{opening_id}", "/candidates", "/candidates/{candidate_id}",
+        "/batches/{batch_id}/shares", "/shares/{share_id}"}
     body = spec["paths"]["/batches"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
     assert {"SubmitJson", "SubmitForm", "OpeningIn", "ErrorBody"} <= set(spec["components"]["schemas"])
