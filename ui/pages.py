@@ -14,7 +14,7 @@ from app.errors import NotFound
 from app.recruiting import originals, queries
 from ui import auth, theme
 from ui.downloads import file_response, original_response
-from ui.views import admin, batch, candidates, item, new, screenings, signin
+from ui.views import admin, batch, candidates, item, new, screenings, shared, signin
 
 log = logging.getLogger("shortlist.ui")
 
@@ -57,6 +57,7 @@ def register() -> None:
     batch.register()
     item.register()
     admin.register()
+    shared.register()
 
     web.on_page_exception(_page_error)
     web.add_exception_handler(404, _not_found)
