@@ -24,9 +24,15 @@ class ShareDialog:
         self.user, self.batch, self.viewer = user, batch, viewer
 
     def build(self) -> None:
-        with ui.dialog() as self.dialog, ui.card().classes("w-full gap-3 q-pa-md").style(
+        # Its contents are drawn when first opened: most visits never share.
+        self.dialog = ui.dialog()
+        self.dialog._props["aria-label"] = "Share this screening"
+        self.filled = False
+
+    def fill(self) -> None:
+        self.filled = True
+        with self.dialog, ui.card().classes("w-full gap-3 q-pa-md").style(
                 "max-width: 40rem").mark("share-dialog"):
-            self.dialog._props["aria-label"] = "Share this screening"
             ui.label("Share this screening").classes("text-h6")
             ui.label("Anyone with the link sees the ranked list, why each candidate ranks"
                      " there and their resumes, without signing in, until the link expires or"
@@ -55,6 +61,8 @@ class ShareDialog:
         user = self.viewer()
         if user is None:
             return
+        if not self.filled:
+            self.fill()
         self.form.set_visibility(can_act(user, self.batch))
         self.created.clear()
         await self.show_links()
