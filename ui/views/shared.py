@@ -111,26 +111,26 @@ class SharedView:
                 self.pager()
 
     def candidate(self, row: sharing.SharedRow) -> None:
-        with ui.card().classes("w-full q-pa-sm sl-card").props("flat bordered").mark(
+        # Rank, name and score on top; the skills below take the card's whole width (beside
+        # a score column they stacked one chip per line on a phone).
+        with ui.card().classes("w-full q-pa-sm gap-1 sl-card").props("flat bordered").mark(
                 f"shared-row-{row.rank}"):
-            with ui.row().classes("w-full items-start no-wrap gap-3"):
-                ui.label(str(row.rank)).classes("text-h6").style("min-width: 2rem")
-                with ui.column().classes("col gap-1"):
-                    ui.label(row.shown_as).classes("text-subtitle1 text-weight-medium sl-wrap")
-                    _skill_line("Must-haves found:", row.must_have_matched, "positive", "check")
-                    _skill_line("Must-haves missing:", row.must_have_missing, "negative",
-                                "close")
-                    ui.label("Experience: " + words.years_text(row.years)).classes(
-                        "text-body2 sl-muted")
-                with ui.column().classes("items-end gap-1"):
-                    ui.label(str(row.score)).classes("text-h6").props(
-                        f'aria-label="Score {row.score}"')
-                    ui.badge(words.BAND_WORDS.get(row.band, row.band.capitalize()),
-                             color=words.BAND_COLORS.get(row.band, "grey-7")).props("rounded")
-                    button = ui.button("Details",
-                                       on_click=lambda r=row: self.show_detail(r)).props(
-                        "flat dense no-caps color=primary").mark(f"shared-details-{row.rank}")
-                    button._props["aria-label"] = f"Details of {row.shown_as}"
+            with ui.row().classes("w-full items-center no-wrap gap-3"):
+                ui.label(str(row.rank)).classes("text-h6").style("min-width: 1.5rem")
+                ui.label(row.shown_as).classes("col text-subtitle1 text-weight-medium sl-wrap")
+                score = ui.label(str(row.score)).classes("text-h6")
+                score._props["aria-label"] = f"Score {row.score}"
+                ui.badge(words.BAND_WORDS.get(row.band, row.band.capitalize()),
+                         color=words.BAND_COLORS.get(row.band, "grey-7")).props("rounded")
+            _skill_line("Must-haves found:", row.must_have_matched, "positive", "check")
+            _skill_line("Must-haves missing:", row.must_have_missing, "negative", "close")
+            with ui.row().classes("w-full items-center justify-between gap-2"):
+                ui.label("Experience: " + words.years_text(row.years)).classes(
+                    "text-body2 sl-muted")
+                button = ui.button("Details", icon="info_outline",
+                                   on_click=lambda r=row: self.show_detail(r)).props(
+                    "flat dense no-caps color=primary").mark(f"shared-details-{row.rank}")
+                button._props["aria-label"] = f"Details of {row.shown_as}"
 
     def pager(self) -> None:
         rows = self.rows
