@@ -76,8 +76,10 @@ def test_a_share_link_opened_signed_out(web_process, browser):  # noqa: F811
     # A candidate's explanation, and their exact file
     click(lambda: browser.find_element(By.CSS_SELECTOR, "button[aria-label='Details of Jane Doe']"),
           what="Jane Doe's details")
-    wait_for(lambda: by_text(browser, "Must-have skills found"), what="the explanation")
-    detail = browser.find_element(By.CSS_SELECTOR, ".q-dialog").text
+    # Selenium reads only visible text: wait out the dialog's opening animation
+    detail = wait_for(lambda: "Must-have skills found" in browser.find_element(
+        By.CSS_SELECTOR, ".q-dialog").text and browser.find_element(
+        By.CSS_SELECTOR, ".q-dialog").text, what="the explanation")
     assert "Score 100" in detail and "Email: jane.doe@example.com" in detail
     link = by_text(browser, "Download resume", "a").get_attribute("href")
     assert link.startswith(f"{base}/shared/{normal}/resumes/")
@@ -96,8 +98,8 @@ def test_a_share_link_opened_signed_out(web_process, browser):  # noqa: F811
     click(lambda: browser.find_element(By.CSS_SELECTOR,
                                        "button[aria-label='Details of Candidate 1']"),
           what="Candidate 1's details")
-    wait_for(lambda: by_text(browser, "Must-have skills found"), what="the blind explanation")
-    time.sleep(0.3)
+    wait_for(lambda: "Candidate 1\nScore 100" in browser.find_element(
+        By.CSS_SELECTOR, ".q-dialog").text, what="the blind explanation")
     page = browser.page_source
     for secret in ("Jane", "Doe", "jane.doe@example.com", "jane-doe-cv", "Sam Lee",
                    "Download resume", "/resumes/"):
