@@ -52,7 +52,9 @@ RESET_PATH = "/reset-password"
 # The API, /readyz and /metrics authenticate by bearer token themselves (ui/api).
 PUBLIC_PATHS = frozenset({SIGNIN_PATH, SIGNIN_COMPLETE_PATH, SIGNOUT_PATH, FORGOT_PATH,
                           RESET_PATH, "/healthz", "/readyz", "/metrics", "/favicon.ico"})
-PUBLIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws/", "/api/")
+# A share link's page and files (/shared/<token>...): the token is the key, checked by
+# app.recruiting.sharing on every request and event.
+PUBLIC_PREFIXES = ("/_nicegui/", "/_nicegui_ws/", "/api/", "/shared/")
 _UPLOAD = re.compile(r"^/_nicegui/client/([^/]+)/upload/")
 # Never a place to go after signing in: NiceGUI's and the API's routes, sign in and out.
 _NOT_PAGES = ("/_nicegui", "/api/", SIGNIN_PATH, SIGNOUT_PATH, FORGOT_PATH, RESET_PATH,

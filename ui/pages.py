@@ -24,6 +24,7 @@ from ui.views import (
     new,
     notification_settings,
     screenings,
+    shared,
     signin,
 )
 
@@ -71,6 +72,7 @@ def register() -> None:
     item.register()
     admin.register()
     notification_settings.register()
+    shared.register()
 
     web.on_page_exception(_page_error)
     web.add_exception_handler(404, _not_found)

@@ -128,6 +128,21 @@ def frame(user: User | None, title: str) -> Iterator[ui.column]:
         yield body
 
 
+@contextmanager
+def outside_frame(title: str, note: str) -> Iterator[ui.column]:
+    """A page for someone outside (a share link's viewer): the look, a header with the
+    name and `note`, and nothing that leads into the app."""
+    ui.page_title(f"{title} · Shortlist")
+    ui.add_css(_CSS)
+    with ui.header(elevated=True).classes("items-center q-px-md q-py-sm gap-2"):
+        ui.icon("fact_check").classes("text-2xl")
+        ui.label("Shortlist").classes("text-h6 text-weight-bold")
+        ui.space()
+        ui.label(note).classes("text-body2")
+    with ui.column().classes("sl-page q-pa-md gap-4") as body:
+        yield body
+
+
 def nav_link(label: str, icon: str, path: str) -> ui.button:
     """A header link that looks like the header's buttons."""
     return ui.button(label, icon=icon).props(f"flat color=white no-caps href={path}")

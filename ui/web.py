@@ -11,6 +11,7 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 
 from app.errors import ConfigurationError
+from app.recruiting import sharing
 from app.settings import Settings
 from ui import api, auth, live, pages, theme
 
@@ -19,6 +20,10 @@ log = logging.getLogger("shortlist.ui")
 # No other site may show these pages in a frame (clickjacking).
 FRAMING_HEADERS = ((b"x-frame-options", b"DENY"),
                    (b"content-security-policy", b"frame-ancestors 'none'"))
+# A share link's pages and files: the token in the address must not leave in a Referer,
+# search engines must not list them, no cache may keep them.
+SHARED_HEADERS = ((b"referrer-policy", b"no-referrer"), (b"x-robots-tag", b"noindex"),
+                  (b"cache-control", b"no-store"))
 
 
 def setup(
@@ -108,12 +113,18 @@ class OriginAndFramingMiddleware:
             await self.app(scope, receive, send)
             return
 
+        shared = scope.get("path", "").startswith(sharing.PATH_PREFIX)
+
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers += [h for h in FRAMING_HEADERS if h[0] not in present
                             or h[0] == b"content-security-policy"]
+                if shared:
+                    names = {name for name, _ in SHARED_HEADERS}
+                    headers = [h for h in headers if h[0].lower() not in names]
+                    headers += SHARED_HEADERS
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -38,7 +38,8 @@ ACTIONS = ("submit", "cancel", "retry", "move", "delete", "bulk_cancel", "bulk_r
            "retry_failure_group", "pause_lane", "resume_lane",
            "create_user", "deactivate_user", "activate_user", "change_role", "change_plan",
            "reset_password", "create_token", "revoke_token", "change_password",
-           "request_password_reset", "reset_password_by_link")
+           "request_password_reset", "reset_password_by_link",
+           "share", "revoke_share", "view_share")
 _ACTION = re.compile(r"^[a-z_]{1,64}$")
 _part_of: ContextVar[str | None] = ContextVar("audit_part_of", default=None)
 
@@ -59,6 +60,14 @@ def record_action(session: Session, user: User, action: str,
         details.setdefault("bulk", bulk)
     session.add(AuditEvent(actor_id=user.id, action=action, batch_id=batch_id,
                            details={"by": user.email, **details}))
+
+
+def record_anonymous(session: Session, action: str, batch_id: uuid.UUID | None = None, *,
+                     by: str, **details: Any) -> None:
+    """An action of someone who is not signed in (a share link's viewer): no account, so
+    `actor_id` stays empty and `by` says who it was instead of an email."""
+    session.add(AuditEvent(actor_id=None, action=action, batch_id=batch_id,
+                           details={"by": by, **details}))
 
 
 @contextmanager

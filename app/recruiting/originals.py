@@ -44,9 +44,15 @@ def original_file(user: User, item_id: int | str) -> Original:
     """The exact bytes uploaded for one resume of a screening the user may read."""
     with get_engine().connect() as conn:
         item, _ = queries.readable_item(conn, user, item_id)
-        content = None if item["document_id"] is None else conn.execute(
-            select(document_t.c.content).where(document_t.c.id == item["document_id"])
-        ).scalar_one_or_none()
+        return read_original(conn, item)
+
+
+def read_original(conn, item) -> Original:
+    """The uploaded bytes of an item's row (whoever may read it was checked by the caller:
+    `original_file`, or app.recruiting.sharing for a share link)."""
+    content = None if item["document_id"] is None else conn.execute(
+        select(document_t.c.content).where(document_t.c.id == item["document_id"])
+    ).scalar_one_or_none()
     if content is None:
         raise NotFound(NOT_KEPT)
     content = bytes(content)

@@ -227,13 +227,34 @@ def shortlist(
     from it never runs ahead of the list (drawn from live events, it said "101 of 300
     screened" over a list of 76).
     """
+    return _shortlist(lambda conn: _readable_batch(conn, user, batch_id), page=page,
+                      per_page=per_page, sort=sort, descending=descending, filters=filters)
+
+
+def shared_shortlist(batch_id: uuid.UUID, *, page: int = 1,
+                     per_page: int = 25) -> Page[ShortlistRow]:
+    """The shortlist a share link shows, by rank: no user, app.recruiting.sharing checked
+    the link (never call it from anywhere else)."""
+
+    def read(conn: Connection) -> Batch:
+        batch = _load_batch(conn, batch_id)
+        if batch is None:
+            raise NotFound("We could not find that screening.")
+        return batch
+
+    return _shortlist(read, page=page, per_page=per_page, sort="rank", descending=False,
+                      filters=None)
+
+
+def _shortlist(read_batch, *, page: int, per_page: int, sort: str, descending: bool,
+               filters: ShortlistFilter | None) -> Page[ShortlistRow]:
     if sort not in SORTS:
         raise InvalidInput(f"Sort by one of: {', '.join(SORTS)}.")
     page, per_page = _paging(page, per_page)
     engine = get_engine()
     dialect = engine.dialect.name
     with engine.connect() as conn, _snapshot(conn):
-        batch = _readable_batch(conn, user, batch_id)
+        batch = read_batch(conn)
         people = duplicates.people(conn, batch.id, batch.n_done)
         where = and_(item_t.c.batch_id == batch.id, item_t.c.status == ItemStatus.done.value,
                      item_t.c.result.is_not(None))

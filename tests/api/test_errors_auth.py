@@ -25,6 +25,8 @@ ENDPOINTS = [
     ("get", "/tokens"), ("post", "/tokens"), ("delete", "/tokens/1"), ("get", "/me"),
     ("get", "/me/webhook"), ("put", "/me/webhook"), ("delete", "/me/webhook"),
     ("get", "/me/notifications"),
+    ("get", "/batches/00000000-0000-0000-0000-000000000000/shares"),
+    ("post", "/batches/00000000-0000-0000-0000-000000000000/shares"), ("delete", "/shares/1"),
 ]
 
 
@@ -172,7 +174,8 @@ def test_openapi_documents_every_route(api):
         "/items/{item_id}", "/items/{item_id}/retry", "/items/{item_id}/dismiss",
         "/items/{item_id}/notes", "/notes/{note_id}",
         "/openings", "/openings/{opening_id}", "/candidates", "/candidates/{candidate_id}",
-        "/me", "/me/webhook", "/me/notifications"}
+        "/me", "/me/webhook", "/me/notifications",
+        "/batches/{batch_id}/shares", "/shares/{share_id}"}
     body = spec["paths"]["/batches"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
     assert {"SubmitJson", "SubmitForm", "OpeningIn", "ErrorBody"} <= set(spec["components"]["schemas"])

@@ -14,7 +14,19 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ui.api import account, batches, candidates, health, items, lanes, me, openings, sse, tokens
+from ui.api import (
+    account,
+    batches,
+    candidates,
+    health,
+    items,
+    lanes,
+    me,
+    openings,
+    shares,
+    sse,
+    tokens,
+)
 from ui.api.docs import install_docs
 from ui.api.errors import install_handlers, reject_unknown_query
 from ui.api.models import API_PREFIX
@@ -44,6 +56,7 @@ def build_api() -> FastAPI:
     api.include_router(openings.router)
     api.include_router(candidates.router)
     api.include_router(me.router)
+    api.include_router(shares.router)
     install_handlers(api)
     api.add_middleware(GZipMiddleware, minimum_size=1024)  # never event streams
     install_openapi(api)

@@ -24,6 +24,7 @@ from ui.views.add_resumes import AddResumes
 from ui.views.decision_panel import DecisionPanel
 from ui.views.detail import failed_card, open_detail
 from ui.views.retention import RetentionLine
+from ui.views.share_dialog import ShareDialog
 from ui.views.shortlist_find import COMPARE_MAX, COMPARE_MIN, FindBar, compare_hint, open_compare
 from ui.views.shortlist_table import chips_legend, row_of, shortlist_table, shortlist_title
 from ui.views.waiting_line import WaitingLine
@@ -99,6 +100,8 @@ class BatchView:
                     self.rescreen_link = ui.button(
                         "Screen for another opening", icon="replay").props(
                         f"outline no-caps href=/new?from={batch.id}").mark("rescreen")
+                    ui.button("Share", icon="share", on_click=lambda: self.sharer.open()).props(
+                        "outline no-caps").mark("share")
                     self.cancel_button = ui.button(
                         "Cancel screening", icon="stop_circle",
                         on_click=lambda: self.confirm.open()).props(
@@ -134,6 +137,8 @@ class BatchView:
             self.cancel_dialog()
             self.adder = AddResumes(batch, self.viewer)
             self.adder.build()
+            self.sharer = ShareDialog(self.user, batch, self.viewer)
+            self.sharer.build()
             self.detail = ui.dialog().props("aria-label='Candidate details'")
         self.follower = Follower(live.hub, initial, self.changed)
         live.hub.subscribe_batch(self.batch_id, self.follower.offer)

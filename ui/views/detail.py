@@ -13,16 +13,22 @@ from ui import words
 from ui.components import chips
 
 
-def render_detail(item: queries.ItemDetail, team=None) -> None:
+def render_detail(item: queries.ItemDetail, team=None, *, resume_href: str | None = None,
+                  blind: bool = False) -> None:
     """One candidate: score and fit, the score's parts with their reasons, skills (with
-    the evidence found), experience, contact details."""
+    the evidence found), experience, contact details. `resume_href` is where the original
+    opens (its usual address when None); `blind` (a blind share link's redacted item):
+    `item.file` is the label ("Candidate 3"), with no file and no resume link."""
     analysis = item.analysis or {}
     profile, match = analysis.get("profile") or {}, analysis.get("match") or {}
-    ui.label(profile.get("name") or item.file).classes("text-h6 sl-wrap")
-    with ui.row().classes("w-full items-center justify-between gap-x-2 gap-y-0"):
-        ui.label(item.file if profile.get("name") else words.NAME_NOT_FOUND).classes(
-            "text-caption sl-muted sl-wrap")
-        resume_link(item.item_id, item.file)
+    if blind:
+        ui.label(item.file).classes("text-h6 sl-wrap")
+    else:
+        ui.label(profile.get("name") or item.file).classes("text-h6 sl-wrap")
+        with ui.row().classes("w-full items-center justify-between gap-x-2 gap-y-0"):
+            ui.label(item.file if profile.get("name") else words.NAME_NOT_FOUND).classes(
+                "text-caption sl-muted sl-wrap")
+            resume_link(item.item_id, item.file, resume_href)
     if team is not None:
         team()
         ui.separator()
@@ -58,11 +64,11 @@ def render_detail(item: queries.ItemDetail, team=None) -> None:
         chips(list(skills), color="grey-7")
 
 
-def resume_link(item_id: int, file: str) -> None:
+def resume_link(item_id: int, file: str, href: str | None = None) -> None:
     """The original file: a PDF opens in a new tab (the browser's viewer), another kind
     downloads. A real link, so it can be focused, middle-clicked and opened in a new tab."""
     is_pdf = file.lower().endswith(".pdf")
-    ui.link("Open resume" if is_pdf else "Download resume", f"/resumes/{item_id}",
+    ui.link("Open resume" if is_pdf else "Download resume", href or f"/resumes/{item_id}",
             new_tab=is_pdf).classes("sl-action-link").mark("open-resume")
 
 
@@ -116,13 +122,13 @@ def _skills(match: dict[str, Any]) -> None:
                 chips(values, color=color, icon=icon)
 
 
-def open_detail(dialog: ui.dialog, item, team=None) -> None:
+def open_detail(dialog: ui.dialog, item, team=None, **shown) -> None:
     """The candidate's details in the page's dialog; `team()` draws the hiring team's
-    part (status, star, tags, notes) at the top when given."""
+    part (status, star, tags, notes) at the top when given; `shown` as render_detail's."""
     dialog.clear()
     with dialog, ui.card().classes("w-full gap-2 q-pa-md").style(
             "max-width: 44rem").mark("detail"):
-        render_detail(item, team)
+        render_detail(item, team, **shown)
         with ui.row().classes("w-full justify-end"):
             ui.button("Close", on_click=dialog.close).props("flat no-caps")
     dialog.open()

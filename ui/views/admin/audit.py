@@ -31,6 +31,8 @@ ACTION_WORDS = {
     "change_password": "Changed their password",
     "request_password_reset": "Asked for a password reset link",
     "reset_password_by_link": "Chose a new password with a reset link",
+    "share": "Shared a screening by link", "revoke_share": "Withdrew a share link",
+    "view_share": "A share link was opened",
 }
 COLUMNS = [
     {"name": "at", "label": "When", "field": "at", "align": "left"},
