@@ -11,7 +11,9 @@
 #   podman.sh run ARGS    podman ARGS with this machine's settings (CONTAINERS_CONF)
 set -euo pipefail
 
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=${BASH_SOURCE[0]%/*}
+[[ $HERE == "${BASH_SOURCE[0]}" ]] && HERE=.
+REPO=$(cd "$HERE/../.." && pwd)
 STATE=${SHORTLIST_PODMAN_DIR:-/var/tmp/shortlist-podman}
 BASE=docker.io/library/python:3.11-slim
 RECIPE=2  # the stand-in base's recipe (base below): raise it when that changes
@@ -20,14 +22,14 @@ CA=/etc/ssl/certs/ca-certificates.crt
 settings() {
   mkdir -p "$STATE"
   # The default rlimits are refused here, and crun rejects this machine's cgroup setup.
-  cat > "$STATE/containers.conf.new" <<'EOF'
+  cat > "$STATE/containers.conf.$$" <<'EOF'
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 
 [engine]
 runtime = "runc"
 EOF
-  mv "$STATE/containers.conf.new" "$STATE/containers.conf"
+  mv "$STATE/containers.conf.$$" "$STATE/containers.conf"  # concurrent calls: each its own
   export CONTAINERS_CONF="$STATE/containers.conf"
 }
 

@@ -140,9 +140,11 @@ def test_the_image_runs_every_role(pg_empty_url, real_redis_url, redis_namespace
 
         def finished() -> dict | None:
             body = client.get(f"/api/v1/batches/{batch['id']}").json()
-            return body if body["finished"] else None
+            # The reports are written just after the last item: wait for them too.
+            return body if body["finished"] and body["links"]["report_csv"] else None
 
-        final = wait_until(finished, timeout=180, interval=0.5, message="the batch to finish")
+        final = wait_until(finished, timeout=180, interval=0.5,
+                           message="the batch to finish with its report")
         assert final["status"] == "done", final
         assert final["counts"] == {"pending": 0, "queued": 0, "running": 0, "done": 6,
                                    "failed": 0, "cancelled": 0}
