@@ -103,6 +103,7 @@ def test_the_image_runs_every_role(pg_empty_url, real_redis_url, redis_namespace
         release = container("python", "-m", "app", "migrate")
         assert release.returncode == 0, release.stderr
         assert "Database is at revision 0" in release.stdout
+        assert f"Shortlist {version()} release: upgrading the database" in release.stderr
 
         def start(role: str) -> subprocess.CompletedProcess:
             return podman("run", "-d", "--name", names[role], "--network", "host", *env_args,
