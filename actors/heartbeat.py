@@ -3,7 +3,9 @@
 One thread per worker process (not per worker thread) writes a report every
 WORKER_HEARTBEAT_S seconds (format and reader: app/workers.py). The items being processed
 are tracked in memory by the message hooks (a dict assignment and a pop: no Redis call
-per message); the thread sends whatever is current at each beat.
+per message); the thread sends whatever is current at each beat. Each report that reaches
+Redis also renews the process's sign of life for the container's health check
+(app.engine.liveness), so a container turns unhealthy when the dashboard would say `lost`.
 
 Dramatiq forks its worker processes, so the thread starts in `after_worker_boot` (in the
 child, after the fork) and stops in `before_worker_shutdown`, which also writes a last
@@ -29,6 +31,7 @@ import dramatiq
 from dramatiq.middleware import Middleware
 
 from app.admin import workers
+from app.engine import liveness
 from app.engine.dispatch import ITEM_ACTOR_PREFIX
 from app.settings import LANES, get_settings
 
@@ -153,6 +156,7 @@ class Heartbeat(Middleware):
             self._write(state)
             if state == workers.STOPPED:
                 self._stopped = True
+                liveness.withdraw("worker")
 
     def _write(self, state: str) -> None:
         try:
@@ -172,6 +176,9 @@ class Heartbeat(Middleware):
             log.info("worker heartbeat written again")
         self._failing = False
         self.beats += 1
+        if state == workers.RUNNING:
+            # The container's health check: stale when the dashboard would say `lost`.
+            liveness.announce("worker", max_age_s=self.lost_after_s)
 
 
 def install(broker: dramatiq.Broker) -> Heartbeat:

@@ -34,7 +34,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from app import migrate
+    from app.engine import banner
 
+    banner.announce("release", "upgrading the database to the latest schema", get_settings())
     migrate.upgrade()
     print(f"Database is at revision {migrate.current()}.")
     return 0

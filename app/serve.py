@@ -6,7 +6,6 @@ it imports them inside the function so that nothing else in `app` depends on the
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import sys
@@ -14,9 +13,8 @@ import threading
 
 from app import migrate
 from app.accounts import users
+from app.engine import banner, liveness
 from app.settings import Settings
-
-log = logging.getLogger("shortlist.serve")
 
 
 def embedded_storage_secret(settings: Settings) -> str:
@@ -95,12 +93,10 @@ def main(settings: Settings) -> None:
         embedded_storage_secret(settings) if settings.embedded_database else None
     )
     background = Background(settings)
-    log.info(
-        "serving on http://%s:%s (database: %s, broker: %s)",
-        settings.host, settings.port,
-        "SQLite (embedded)" if settings.embedded_database else "PostgreSQL",
-        "embedded" if settings.embedded_broker else "Redis",
-    )
+    banner.announce("serve", f"web app, worker and scheduler in one process on"
+                    f" http://{settings.host}:{settings.port}", settings)
+    liveness.reset(settings)
+    liveness.announce("web", url=liveness.health_url(settings), settings=settings)
     run(
         settings,
         storage_secret=secret,

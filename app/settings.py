@@ -67,6 +67,11 @@ class Settings(BaseSettings):
                            " generated secret in embedded mode, and, without REDIS_URL, the"
                            " web process's session files (`web-sessions/`; keep it on a"
                            " volume so a restart keeps people signed in).")
+    health_dir: Path | None = Field(
+        None, description="Where each process writes that it is alive, for the Docker"
+        " image's health check (`python -m app.engine.liveness`; the image sets"
+        " `/tmp/shortlist-health`). Unset: nothing is written."
+    )
     host: str = Field("0.0.0.0", description="Address the web process listens on.")
     port: int = Field(8080, description="Port the web process listens on.")
     storage_secret: str | None = Field(
@@ -145,6 +150,10 @@ class Settings(BaseSettings):
     worker_processes: int = Field(
         2, ge=1, description="Worker processes per machine (the Procfile's `--processes`):"
         " what the CPUs are divided by for the reader processes."
+    )
+    worker_threads: int = Field(
+        8, ge=1, description="Threads per worker process (`python -m actors` passes it as"
+        " dramatiq's `--threads`)."
     )
     reader_memory_mb: int = Field(
         512, ge=64, description="Most memory (address space) one reader process may use;"
@@ -329,7 +338,7 @@ class Settings(BaseSettings):
 
     @field_validator("database_url", "redis_url", "storage_secret", "metrics_token",
                      "forwarded_allow_ips", "allowed_origins", "public_url", "smtp_host",
-                     "smtp_user", "smtp_password", "smtp_from", mode="before")
+                     "smtp_user", "smtp_password", "smtp_from", "health_dir", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -9,11 +9,12 @@ import argparse
 import signal
 import threading
 
+from app.engine import banner, liveness
 from app.engine.leader import Leadership
 from app.logs import configure_logging
 from app.settings import get_settings
 from scheduler.jobs import jobs
-from scheduler.runner import build_scheduler, run_once
+from scheduler.runner import alive_within_s, build_scheduler, report_alive, run_once
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.once:
         run_once(settings, args.once)
         return 0
+    banner.announce("scheduler", "jobs " + ", ".join(
+        f"{job.name} every {job.interval_s}s" for job in jobs(settings))
+        + ("; one instance acts at a time (PostgreSQL lock)" if settings.dialect != "sqlite"
+           else ""), settings)
+    liveness.reset(settings)
     leadership = Leadership(settings)
     scheduler = build_scheduler(settings, leadership)
     stop = threading.Event()
@@ -33,9 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     scheduler.start()
     leadership.check()  # take the lead now if it is free, rather than at the first run
+    report_alive(leadership, alive_within_s(settings))
     stop.wait()
     scheduler.shutdown(wait=True)
     leadership.release()
+    liveness.withdraw("scheduler", settings)
     return 0
 
 

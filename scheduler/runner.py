@@ -13,6 +13,7 @@ from dataclasses import asdict, is_dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from app.engine import liveness
 from app.engine.leader import Leadership
 from app.settings import Settings
 from scheduler.jobs import Job, describe, jobs
@@ -20,10 +21,14 @@ from scheduler.jobs import Job, describe, jobs
 log = logging.getLogger("shortlist.scheduler")
 
 
-def run_logged(job: Job, leadership: Leadership | None = None) -> bool:
+def run_logged(job: Job, leadership: Leadership | None = None,
+               alive_within_s: float | None = None) -> bool:
     """Run one job and log one line. Returns False if it did not run (not the leader)."""
-    if leadership is not None and not leadership.check():
-        return False
+    if leadership is not None:
+        leader = leadership.check()
+        report_alive(leadership, alive_within_s)
+        if not leader:
+            return False
     started = time.monotonic()
     try:
         result = job.func()
@@ -46,11 +51,25 @@ def changed(result) -> bool:
     return bool(result)
 
 
+def alive_within_s(settings: Settings) -> float:
+    """The longest a working scheduler goes without a lock check: three of its shortest
+    intervals (every job run checks), at least 30 s."""
+    return max(30.0, 3.0 * min(job.interval_s for job in jobs(settings)))
+
+
+def report_alive(leadership: Leadership, within_s: float | None) -> None:
+    """For the container's health check (app.engine.liveness): the lock check reached the
+    database, whether this instance leads or waits."""
+    if within_s and leadership.answered:
+        liveness.announce("scheduler", max_age_s=within_s)
+
+
 def build_scheduler(settings: Settings, leadership: Leadership) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
+    within_s = alive_within_s(settings)
     for job in jobs(settings):
         scheduler.add_job(
-            run_logged, "interval", args=[job, leadership], id=job.name,
+            run_logged, "interval", args=[job, leadership, within_s], id=job.name,
             seconds=job.interval_s, max_instances=1, coalesce=True,
             misfire_grace_time=job.interval_s,
         )

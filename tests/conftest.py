@@ -42,14 +42,17 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     reset_settings()
 
 
-# --- In CI, integration tests must run -----------------------------------------------
+# --- In CI, integration tests (the Docker image's too) must run ----------------------
 
 _skipped_integration: list[str] = []
+_passed_docker: list[str] = []
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.skipped and "integration" in report.keywords:
+    if report.skipped and {"integration", "docker"} & set(report.keywords):
         _skipped_integration.append(report.nodeid)
+    if report.when == "call" and report.passed and "docker" in report.keywords:
+        _passed_docker.append(report.nodeid)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -58,6 +61,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
               " SHORTLIST_REQUIRE_SERVICES=1 requires them to run:")
         for nodeid in _skipped_integration[:20]:
             print(f"  {nodeid}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if os.environ.get("SHORTLIST_REQUIRE_DOCKER") == "1" and not _passed_docker:
+        # CI builds and runs the image every time: not running that test is a failure too.
+        print("\nSHORTLIST_REQUIRE_DOCKER=1, but no test of the Docker image (marker"
+              " `docker`) passed.")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

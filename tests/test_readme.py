@@ -7,7 +7,8 @@ from tests.conftest import REPO
 def test_ci_runs_the_readmes_test_command():
     readme = (REPO / "README.md").read_text()
     ci = (REPO / ".ci" / "run").read_text()
-    command = ".venv/bin/pip install -q -e '.[dev]' && .venv/bin/python -m pytest"
+    command = (".venv/bin/pip install -q -c requirements.lock -e '.[dev]'"
+               " && .venv/bin/python -m pytest")
     assert f"python3 -m venv .venv && {command}" in readme
     assert f"\npython3 -m venv .venv && {command}\n" in ci
 

@@ -3,6 +3,7 @@
 import os
 import sys
 
+from app.engine import banner, liveness
 from app.errors import ConfigurationError
 from app.logs import configure_logging
 from app.settings import get_settings
@@ -15,6 +16,9 @@ if __name__ in {"__main__", "__mp_main__"}:
     from ui.web import run
 
     configure_logging(settings)
+    banner.announce("web", f"pages and API on http://{settings.host}:{settings.port}", settings)
+    liveness.reset(settings)
+    liveness.announce("web", url=liveness.health_url(settings), settings=settings)
     try:
         run(settings, storage_secret=settings.storage_secret)
     except ConfigurationError as exc:

@@ -23,6 +23,9 @@ class Leadership:
             "postgresql+psycopg://", "postgresql://", 1)
         self.connection: psycopg.Connection | None = None
         self.leader = self.url is None
+        # Whether the last check reached the database (leader or waiting): the health
+        # check's sign that this scheduler works.
+        self.answered = self.url is None
 
     def check(self) -> bool:
         """Are we the leader now? Tries to become it if not; never raises."""
@@ -39,10 +42,11 @@ class Leadership:
             else:
                 self.leader = bool(self.connection.execute(
                     "SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0])
+            self.answered = True
         except psycopg.Error as exc:
             log.warning("lost the database session of the scheduler lock: %s", exc)
             self._close()
-            self.leader = False
+            self.leader = self.answered = False
         if self.leader != was:
             log.info("this scheduler is now %s", "the leader" if self.leader
                      else "waiting: another scheduler is the leader")
