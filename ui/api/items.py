@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from app.engine import batches, items
 from app.recruiting import decisions
@@ -54,7 +54,7 @@ class DecisionOut(BaseModel):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["new", "shortlisted", "interview", "on_hold", "rejected"] | None = None
-    starred: bool | None = None
+    starred: StrictBool | None = None
     tags: list[Annotated[str, StringConstraints(max_length=200)]] | None = Field(
         None, max_length=100, description="Replaces the tags (at most 20 after trimming and"
                                           " removing repeats; 40 characters each).")
