@@ -103,9 +103,10 @@ def _column(user, item: queries.ItemDetail) -> None:
         with ui.row().classes("items-center gap-1"):
             if team.starred:
                 ui.icon("star", color="amber-8").props('aria-label="Starred"')
-            ui.label(decisions.STATUS_WORDS.get(team.status, team.status)).classes(
-                "text-body2")
-            chips(list(team.tags), color="grey-7")
+            ui.label("Status: " + decisions.STATUS_WORDS.get(team.status, team.status)
+                     ).classes("text-body2")
+            if team.tags:
+                chips(list(team.tags), color="grey-7")
         for part in match.get("parts") or []:
             ui.label(f"{part.get('label')}: {words.points_text(part.get('points'), part.get('weight'))}"
                      ).classes("text-body2")
