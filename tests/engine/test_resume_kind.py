@@ -71,7 +71,7 @@ def test_a_resume_batch_is_ranked_and_reported(stack):
 
     rows = list(csv.reader(io.StringIO(_document(finalized.report_csv_id).decode("utf-8-sig"))))
     assert rows[0] == ["rank", "name", "file", "score", "band", "matched", "missing", "years",
-                       "email", "phone", "error", "why"]
+                       "email", "phone", "error", "why", "status", "starred", "tags", "notes"]
     assert [r[2] for r in rows[1:4]][0] == "nurse.docx"
     assert [r[0] for r in rows[1:4]] == ["1", "2", "3"]
     assert {r[2] for r in rows[4:]} == {"scan.pdf", "locked.pdf"}
