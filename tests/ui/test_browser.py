@@ -235,6 +235,15 @@ def test_a_recruiter_screens_resumes_in_a_real_browser(served, browser, tmp_path
     wait_for(lambda: by_text(driver, "Wrong email or password."), what="the refusal")
     driver.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(password)
     by_text(driver, "Sign in", "button").click()
+    # The printed password is a one-time one: it must be changed before any other page.
+    wait_for(lambda: "/account" in driver.current_url, what="the forced password change")
+    fields = wait_for(lambda: len(driver.find_elements(
+        By.CSS_SELECTOR, "input[type=password]")) == 3 and driver.find_elements(
+        By.CSS_SELECTOR, "input[type=password]"), what="the password fields")
+    new_password = "a-new-admin-password-2026"
+    for field, value in zip(fields, (password, new_password, new_password)):
+        field.send_keys(value)
+    by_text(driver, "Change password", "button").click()
     wait_for(lambda: driver.current_url.endswith("/new"), what="the new-screening page")
 
     # The opening: suggested skills come from the description
