@@ -80,3 +80,15 @@ def make_account(role: str = "recruiter", plan: str = "premium", **fields) -> Ac
     global _n
     _n += 1
     return users.create_user(f"recruiter{_n}@example.com", PASSWORD, role=role, plan=plan)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The pages' simulated-user tests run on PostgreSQL only: the pages are the same on
+    both databases, whose differences the layers below test on both; running them twice
+    cost several minutes of CI's 30."""
+    here = str(Path(__file__).parent)
+    dropped = [i for i in items if str(i.path).startswith(here)
+               and "web" in getattr(i, "fixturenames", ()) and "[sqlite" in i.nodeid]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if i not in dropped]
