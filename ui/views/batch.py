@@ -126,7 +126,7 @@ class BatchView:
                     self.compare_hint = ui.label(compare_hint(0)).classes(
                         "text-caption sl-muted").mark("compare-hint")
                 self.compare_button.set_enabled(False)
-                self.compare_dialog = ui.dialog().props("aria-label='Compare candidates'")
+                self.compare_dialog = ui.dialog().props("full-width aria-label='Compare candidates'")
                 self.sort_menu = ui.select(
                     {k: v[0] for k, v in SORT_CHOICES.items()}, value="rank", label="Sort",
                     on_change=lambda e: self.sort_by_choice(e.value)).props(
