@@ -11,7 +11,7 @@ from nicegui import app as web
 from nicegui.page import page as nicegui_page
 
 from app.errors import NotFound
-from app.recruiting import originals, queries
+from app.recruiting import originals, reports
 from ui import auth, theme
 from ui.downloads import file_response, original_response
 from ui.views import (
@@ -46,7 +46,7 @@ def register() -> None:
         if user is None:
             return RedirectResponse(auth.signin_url(f"/screenings/{batch_id}"), status_code=303)
         try:
-            report = queries.report_document(user, batch_id, fmt)
+            report = reports.report_document(user, batch_id, fmt)
         except NotFound as exc:
             return PlainTextResponse(exc.message, status_code=404)
         return file_response(report.content, report.content_type, report.filename)

@@ -1,4 +1,4 @@
-"""Read-side queries for the recruiter's pages: lists, the shortlist, details, reports.
+"""Read-side queries for the recruiter's pages: lists, the shortlist, details.
 
 Every function that takes a user checks permission through app.accounts.permissions first, so
 another recruiter's screening looks exactly like a missing one (NotFound). Lists are paged
@@ -8,7 +8,6 @@ on the server: a screening may hold tens of thousands of resumes.
 from __future__ import annotations
 
 import math
-import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -21,11 +20,11 @@ from app.db import get_engine
 from app.engine import duplicates
 from app.engine.batches import parse_batch_id
 from app.errors import InvalidInput, NotFound
-from app.models import BATCH_FINISHED, Batch, Document, Item, ItemStatus, User
-from app.recruiting import decisions, shortlist_filter
+from app.models import BATCH_FINISHED, Batch, Item, ItemStatus, User
+from app.recruiting import shortlist_filter
 from app.recruiting.shortlist_filter import ShortlistFilter, decision_t
 
-batch_t, item_t, document_t = Batch.__table__, Item.__table__, Document.__table__
+batch_t, item_t = Batch.__table__, Item.__table__
 T = TypeVar("T")
 
 MAX_PER_PAGE = 200
@@ -35,12 +34,7 @@ MAX_PAGE = 1_000_000
 _FINISHED = {s.value for s in BATCH_FINISHED}
 SORTS = ("rank", "score", "name", "years")
 _SHORTLIST_COLUMNS = ("id", "file", "score", "result", "years", "sort_name", "rank")
-REPORT_FORMATS = {"csv": "report_csv_id", "xlsx": "report_xlsx_id"}
 RESUME_NOT_FOUND = "We could not find that resume."
-_REPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @dataclass(frozen=True)
@@ -99,13 +93,6 @@ class ItemDetail:
     possibly_same_as: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Report:
-    filename: str
-    content_type: str
-    content: bytes
-
-
 def _paging(page: int, per_page: int) -> tuple[int, int]:
     try:
         page, per_page = int(page), int(per_page)
@@ -156,7 +143,7 @@ def _load_batch(conn: Connection, batch_id: uuid.UUID) -> Batch | None:
     return Batch(**row) if row else None
 
 
-def _readable_batch(conn: Connection, user: User, batch_id: uuid.UUID | str) -> Batch:
+def readable_batch(conn: Connection, user: User, batch_id: uuid.UUID | str) -> Batch:
     return check_read(user, _load_batch(conn, parse_batch_id(batch_id)))
 
 
@@ -181,7 +168,7 @@ def list_batches(user: User, *, page: int = 1, per_page: int = 20) -> Page[Batch
 
 def get_batch(user: User, batch_id: uuid.UUID | str) -> Batch:
     with get_engine().connect() as conn:
-        return _readable_batch(conn, user, batch_id)
+        return readable_batch(conn, user, batch_id)
 
 
 # --- The shortlist ---------------------------------------------------------------------
@@ -227,7 +214,7 @@ def shortlist(
     from it never runs ahead of the list (drawn from live events, it said "101 of 300
     screened" over a list of 76).
     """
-    return _shortlist(lambda conn: _readable_batch(conn, user, batch_id), page=page,
+    return _shortlist(lambda conn: readable_batch(conn, user, batch_id), page=page,
                       per_page=per_page, sort=sort, descending=descending, filters=filters)
 
 
@@ -330,7 +317,7 @@ def failed_items(user: User, batch_id: uuid.UUID | str, *, page: int = 1,
     """The files that could not be screened, with the reason, in upload order."""
     page, per_page = _paging(page, per_page)
     with get_engine().connect() as conn:
-        batch = _readable_batch(conn, user, batch_id)
+        batch = readable_batch(conn, user, batch_id)
         where = and_(item_t.c.batch_id == batch.id, item_t.c.status == ItemStatus.failed.value)
         total = conn.execute(select(func.count()).select_from(item_t).where(where)).scalar_one()
         rows = conn.execute(
@@ -354,7 +341,7 @@ def readable_item(conn: Connection, user: User, item_id: int | str) -> tuple[Any
     if row is None:
         raise NotFound(RESUME_NOT_FOUND)
     try:
-        return row, _readable_batch(conn, user, row["batch_id"])
+        return row, readable_batch(conn, user, row["batch_id"])
     except NotFound:
         raise NotFound(RESUME_NOT_FOUND) from None
 
@@ -377,41 +364,10 @@ def duplicate_map(user: User, batch_id: uuid.UUID | str) -> dict[int, int]:
     person in the batch: as written at finalize once the batch is finalized, worked out
     from the done items while it runs."""
     with get_engine().connect() as conn:
-        batch = _readable_batch(conn, user, batch_id)
+        batch = readable_batch(conn, user, batch_id)
         if batch.summary is not None and batch.status in _FINISHED:
             return duplicates.stored(conn, batch.id)
         return dict(duplicates.people(conn, batch.id, batch.n_done).groups.duplicate_of)
-
-
-# --- Reports ---------------------------------------------------------------------------
-
-_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
-
-
-def report_filename(title: str, fmt: str) -> str:
-    """A download name from the screening's title, safe on every operating system."""
-    stem = _UNSAFE_FILENAME.sub("", title or "").strip().replace(" ", "-")[:60].strip("-.")
-    return f"shortlist-{stem}.{fmt}" if stem else f"shortlist.{fmt}"
-
-
-def report_document(user: User, batch_id: uuid.UUID | str, fmt: str) -> Report:
-    """The screening's ranked report as CSV or XLSX bytes, once the screening finished."""
-    if fmt not in REPORT_FORMATS:
-        raise NotFound("We could not find that report.")
-    with get_engine().connect() as conn:
-        batch = _readable_batch(conn, user, batch_id)
-        document_id = getattr(batch, REPORT_FORMATS[fmt])
-        if document_id is None:
-            raise NotFound("The report is not ready yet: it is made when the screening ends.")
-        if decisions.has_any(conn, batch.id):  # written now, with the team's columns
-            content = decisions.report_with_team(conn, batch, fmt)
-        else:
-            content = conn.execute(
-                select(document_t.c.content).where(document_t.c.id == document_id)
-            ).scalar_one_or_none()
-    if content is None:
-        raise NotFound("The report is not ready yet: it is made when the screening ends.")
-    return Report(report_filename(batch.title, fmt), _REPORT_TYPES[fmt], bytes(content))
 
 
 # --- For the web process's live updates (no user: nothing leaves the process) ----------

@@ -14,7 +14,7 @@ from app.db import get_engine
 from app.engine import batches, duplicates
 from app.engine.batches import NewItem
 from app.models import Batch, Item
-from app.recruiting import queries
+from app.recruiting import queries, reports
 from tests.analysis.factories import ACCOUNTANT, NURSE, make_docx, make_pdf
 from tests.analysis.test_identity import PRIYA, PRIYA_REWRITTEN
 from tests.engine.helpers import items, load
@@ -84,7 +84,7 @@ def test_one_row_per_person_kept_file_is_the_best_and_the_others_are_named(peopl
     assert detail.duplicate_of is None and detail.also_uploaded_as == others
 
     # The report lists each person once, ranked 1..3.
-    report = csv_rows(queries.report_document(owner, batch.id, "csv").content)
+    report = csv_rows(reports.report_document(owner, batch.id, "csv").content)
     assert [(r["rank"], r["file"]) for r in report] == [
         (str(n), r.file) for n, r in enumerate(page.rows, start=1)]
 

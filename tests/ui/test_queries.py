@@ -11,7 +11,7 @@ from app.analysis.report import report_table
 from app.engine import batches
 from app.engine.batches import NewItem
 from app.errors import InvalidInput, NotFound
-from app.recruiting import queries
+from app.recruiting import queries, reports
 from tests.engine.helpers import items, wait_finished
 from tests.ui.conftest import make_account
 from tests.ui.helpers import csv_rows, resume_txt, wait_reported
@@ -122,7 +122,7 @@ def test_another_recruiter_sees_nothing(finished_batch):
     for read in (lambda: queries.get_batch(other, batch.id),
                  lambda: queries.shortlist(other, batch.id),
                  lambda: queries.failed_items(other, batch.id),
-                 lambda: queries.report_document(other, batch.id, "csv")):
+                 lambda: reports.report_document(other, batch.id, "csv")):
         with pytest.raises(NotFound, match="^We could not find that screening.$"):
             read()
     with pytest.raises(NotFound, match="^We could not find that resume.$"):
@@ -135,13 +135,13 @@ def test_another_recruiter_sees_nothing(finished_batch):
 
 def test_report_documents(finished_batch):
     owner, batch = finished_batch
-    report = queries.report_document(owner, batch.id, "csv")
+    report = reports.report_document(owner, batch.id, "csv")
     assert report.filename == "shortlist-Backend.csv"
     assert report.content_type.startswith("text/csv")
     rows = csv_rows(report.content)
     assert [r["rank"] for r in rows] == ["1", "2", "3", "4", "5", "6", "7", ""]
     assert rows[-1]["file"] == "broken.pdf" and rows[-1]["error"].startswith("This PDF")
-    xlsx = queries.report_document(owner, batch.id, "xlsx")
+    xlsx = reports.report_document(owner, batch.id, "xlsx")
     assert xlsx.filename == "shortlist-Backend.xlsx" and xlsx.content[:2] == b"PK"
 
 
@@ -167,10 +167,10 @@ def test_bad_paging_and_sorting_are_refused(web):
 
 
 def test_report_filenames_are_safe():
-    assert queries.report_filename("Nurse / ICU: nights", "csv") == "shortlist-Nurse--ICU-nights.csv"
-    assert queries.report_filename("../../etc", "xlsx") == "shortlist-etc.xlsx"
-    assert queries.report_filename("Kraków 東京", "csv") == "shortlist-Krakw.csv"
-    assert queries.report_filename("", "csv") == "shortlist.csv"
+    assert reports.report_filename("Nurse / ICU: nights", "csv") == "shortlist-Nurse--ICU-nights.csv"
+    assert reports.report_filename("../../etc", "xlsx") == "shortlist-etc.xlsx"
+    assert reports.report_filename("Kraków 東京", "csv") == "shortlist-Krakw.csv"
+    assert reports.report_filename("", "csv") == "shortlist.csv"
 
 
 def test_the_report_is_rebuilt_after_a_retry(web):
@@ -181,12 +181,12 @@ def test_the_report_is_rebuilt_after_a_retry(web):
     batches.cancel(owner, batch.id)
     with web.worker():
         wait_reported(batch.id)  # the cancelled batch's (empty) report
-        assert csv_rows(queries.report_document(owner, batch.id, "csv").content) == []
+        assert csv_rows(reports.report_document(owner, batch.id, "csv").content) == []
         assert batches.retry(owner, batch.id, include_cancelled=True) == 2
         wait_finished(batch.id)
         deadline = time.monotonic() + 3
         rows: list = []
         while time.monotonic() < deadline and len(rows) < 2:
-            rows = csv_rows(queries.report_document(owner, batch.id, "csv").content)
+            rows = csv_rows(reports.report_document(owner, batch.id, "csv").content)
             time.sleep(0.1)
     assert sorted(r["file"] for r in rows) == ["Ann.txt", "Bob.txt"]

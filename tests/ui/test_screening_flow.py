@@ -363,15 +363,15 @@ async def test_user_text_is_never_rendered_as_html(user, web):
 
 def test_report_route_refuses_unsupported_formats(web):
     from app.errors import NotFound
-    from app.recruiting import queries
+    from app.recruiting import reports
 
     account = make_account()
     batch = batches.submit(account, kind="resume", params={"title": "X"},
                            items=[NewItem("a.txt", resume_txt("Ann Lee", "Python"))])
     with pytest.raises(NotFound, match="not ready yet"):
-        queries.report_document(account, batch.id, "csv")
+        reports.report_document(account, batch.id, "csv")
     with pytest.raises(NotFound, match="could not find that report"):
-        queries.report_document(account, batch.id, "pdf")
+        reports.report_document(account, batch.id, "pdf")
 
 
 

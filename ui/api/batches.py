@@ -25,7 +25,7 @@ from app.engine import additions, batches
 from app.engine.kinds import get_kind
 from app.errors import NotFound
 from app.models import BATCH_FINISHED, Batch, BatchStatus, ItemStatus, Lane, User, utcnow
-from app.recruiting import originals, queries, rescreen, retention
+from app.recruiting import originals, queries, reports, rescreen, retention
 from ui.api.auth import Caller, CallerDep, UserDep
 from ui.api.config import setting
 from ui.api.errors import MalformedRequest, RateLimited, ReportNotReady
@@ -258,7 +258,7 @@ def _report(user: User, batch_id: uuid.UUID, fmt: str) -> Response:
                              f" ({batch.status}, {done} of {batch.total} items finished).")
     if getattr(batch, f"report_{fmt}_id") is None:
         raise ReportNotReady("The report is being written; try again in a few seconds.")
-    report = queries.report_document(user, batch_id, fmt)
+    report = reports.report_document(user, batch_id, fmt)
     return file_response(report.content, REPORT_TYPES[fmt], report.filename)
 
 
