@@ -3,8 +3,6 @@ file with its reason, like on the web page; the good files beside it are submitt
 
 from __future__ import annotations
 
-import time
-
 from app.analysis import messages
 from app.models import Document
 from tests.analysis import factories
@@ -44,20 +42,24 @@ def test_a_zip_bomb_beside_good_files_is_rejected_and_the_rest_submitted(api):
     assert count_rows(Document) == 3
 
 
-def test_a_zip_lying_about_its_entry_count_is_rejected_within_a_second(api):
+def test_a_zip_lying_about_its_entry_count_is_rejected_before_it_is_parsed(api, monkeypatch):
+    from app.analysis import unpack
+
+    opened: list[int] = []
+    real_zipfile = unpack.zipfile.ZipFile
+    monkeypatch.setattr(unpack.zipfile, "ZipFile",
+                        lambda file, *a, **k: opened.append(1) or real_zipfile(file, *a, **k))
     alice = api.user()
     liar = zips.lying_count_zip(400_000, declared=1)  # 20 MB
-    started = time.perf_counter()
     response = _post(api, alice, [("liar.zip", liar), ("cv1.txt", _resume(1))])
-    elapsed = time.perf_counter() - started
-    # Before: ~9 s of web CPU and +152 MB, then a 413 for the whole request
+    # Before: zipfile parsed all 400,000 records (~9 s of web CPU and +152 MB), then a 413
+    # for the whole request. Now the records are counted, and counting stops past the limit.
     assert response.status_code == 201, response.text
     assert response.json()["total"] == 1
     assert response.json()["rejected"] == [{"name": "liar.zip", "reason": (
         "The archive 'liar.zip' holds more than 1000 files; at most 1000 are allowed in one"
         " archive. Split it into smaller archives.")}]
-    print(f"\n20 MB lying ZIP: the request answered in {elapsed:.2f} s")
-    assert elapsed < 1.0
+    assert opened == []
 
 
 def test_a_small_zip_of_compressible_entries_stores_nothing(api):
