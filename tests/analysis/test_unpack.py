@@ -231,7 +231,6 @@ def test_a_zip_lying_about_its_entry_count_is_refused_before_zipfile_reads_it(
     # Counted, not built: the cost does not depend on the machine or on the lie's size
     # (before: 400,000 ZipInfo objects, 3.6 s and +181 MB here).
     assert zipinfos_built[0] == 0
-    assert elapsed < 1.0, elapsed
     assert caught.value.message == (
         "The archive 'liar.zip' holds more than 1000 files; at most 1000 are allowed in one"
         " archive. Split it into smaller archives.")
