@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 import uuid
@@ -40,6 +41,24 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     events.reset()
     parking.reset()
     reset_settings()
+
+
+# --- A long run's heap ------------------------------------------------------------------
+
+_module_now: list[str] = [""]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Late in a full run the heap holds millions of objects that earlier tests left alive
+    (imported models, cached apps), and every full collection walked them all: about a
+    second each, in NiceGUI's simulation twice per test. At each module's first test they
+    are collected once and moved out of the collector's sight (gc.freeze); what a test
+    makes is still collected."""
+    module = getattr(item.module, "__name__", "") if hasattr(item, "module") else ""
+    if module != _module_now[0]:
+        _module_now[0] = module
+        gc.collect()
+        gc.freeze()
 
 
 # --- In CI, integration tests (the Docker image's too) must run ----------------------
