@@ -16,6 +16,18 @@ from ui.live import Follower, Snapshot
 log = logging.getLogger("shortlist.ui")
 
 
+def show_deleted(body: ui.element, title: str | None) -> None:
+    """The page's screening was deleted while the page was open (by its owner, a teammate,
+    an admin, or at the end of its keeping time): what it showed is gone, and it says so."""
+    body.clear()
+    with body:
+        ui.link("← My screenings", "/").classes("text-body2 sl-link")
+        ui.label(title or "Untitled opening").classes("text-h5 sl-wrap")
+        with ui.card().classes("w-full gap-2 sl-card").mark("deleted"):
+            ui.label("This screening was deleted, with its resumes and reports.").classes(
+                "text-body1 sl-wrap")
+
+
 class BatchProgress(ui.column):
     """Status, a progress bar, '128 of 300 resumes screened, 2 could not be read', time left."""
 

@@ -39,6 +39,7 @@ log = logging.getLogger("shortlist.ui.live")
 FINISHED = {s.value for s in BATCH_FINISHED}
 VERIFY_DELAY_S = 0.25
 ALL_KEY = "all"
+DELETED = "deleted"  # a snapshot's status once the batch is gone (events.publish_deleted)
 ALL_INTERVAL_S = 0.5  # admin lists: at most two re-reads a second
 
 
@@ -74,6 +75,10 @@ class Snapshot:
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def deleted(self) -> bool:
+        return self.status == DELETED
 
     @property
     def fraction(self) -> float:
@@ -289,6 +294,11 @@ class ProgressHub:
                 if watchers is not None and watchers.callbacks:
                     watchers.emit(event)
                 continue
+            if event.get("type") == DELETED:
+                gone = self._forget(event)
+                if gone is not None:
+                    changed[gone.batch_id] = gone
+                continue
             snapshot = self._accept(event, authoritative=False, allow_verify=True)
             if snapshot is not None:
                 changed[snapshot.batch_id] = snapshot
@@ -318,6 +328,17 @@ class ProgressHub:
         self._latest[incoming.batch_id] = merged
         self._accepted[incoming.batch_id] = self._accepted.get(incoming.batch_id, 0) + 1
         return merged
+
+    def _forget(self, event: dict[str, Any]) -> Snapshot | None:
+        """A deleted batch: its last state is dropped, its pages and lists are told."""
+        try:
+            gone = Snapshot(batch_id=str(event["batch_id"]), owner_id=int(event["owner_id"]),
+                            status=DELETED, total=0, authoritative=True)
+        except (KeyError, TypeError, ValueError):
+            return None
+        self._latest.pop(gone.batch_id, None)
+        self._accepted.pop(gone.batch_id, None)
+        return gone
 
     def _emit(self, snapshot: Snapshot) -> None:
         for key in (f"batch:{snapshot.batch_id}", f"owner:{snapshot.owner_id}"):

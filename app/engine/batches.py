@@ -418,3 +418,4 @@ def delete(user: User, batch_id: uuid.UUID | str) -> None:
             record_action(session, user, "delete", batch.id, title=batch.title,
                           owner_id=batch.owner_id, items=items, status=batch.status)
             session.commit()
+    events.publish_deleted(batch.id, batch.owner_id)

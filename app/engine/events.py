@@ -104,6 +104,12 @@ def publish_now(event: dict[str, Any]) -> None:
     _send({**event, "at": time.time()})
 
 
+def publish_deleted(batch_id: object, owner_id: int) -> None:
+    """A batch and its items are gone (deleted by a person, or past its keeping date):
+    its open pages say so and lists drop it at once, instead of at their next change."""
+    publish_now({"type": "deleted", "batch_id": str(batch_id), "owner_id": owner_id})
+
+
 class Listener:
     """One background thread per process that follows the channel and fans out events."""
 

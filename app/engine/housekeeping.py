@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from app.db import get_engine
-from app.engine import counters, pool, transitions
+from app.engine import counters, events, pool, transitions
 from app.engine.counters import Persisted
 from app.engine.documents import delete_unused
 from app.engine.processing import after_persist
@@ -129,9 +129,12 @@ def _purge_batch(batch_id, chunk: int, counts: dict[str, int]) -> None:
                 delete(document_t).where(document_t.c.id.in_(report_ids))).rowcount
         owner_id = conn.execute(select(batch_t.c.owner_id).where(
             batch_t.c.id == batch_id)).scalar()
-        counts["batches"] += conn.execute(
+        gone = conn.execute(
             delete(batch_t).where(batch_t.c.id == batch_id,
                                   batch_t.c.status.in_([s.value for s in BATCH_FINISHED]))
         ).rowcount
+        counts["batches"] += gone
         if owner_id is not None:  # people none of whose files is left
             pool.forget_unlinked(conn, [owner_id])
+    if gone and owner_id is not None:
+        events.publish_deleted(batch_id, owner_id)

@@ -83,7 +83,9 @@ def test_retry_move_and_delete_a_selection(stack):
         bulk.apply_to_selection(admin, "cancel", [])
 
 
-def test_delete_takes_items_documents_and_reports_and_refuses_active_ones(stack):
+def test_delete_takes_items_documents_and_reports_and_refuses_active_ones(stack, monkeypatch):
+    from app.engine import events
+
     admin, alice = make_user(role="admin"), make_user()
     done = batches.submit(alice, kind="resume", title="Nurse", params={"title": "Nurse"},
                           items=[batches.NewItem("a.txt", b"Ann\nSkills\nSQL\n"),
@@ -103,6 +105,8 @@ def test_delete_takes_items_documents_and_reports_and_refuses_active_ones(stack)
                      .values(report_csv_id=ids[0], report_xlsx_id=ids[1]))
     documents_before = _count(Document)
     assert documents_before == 5
+    sent: list[dict] = []
+    monkeypatch.setattr(events, "publish_now", sent.append)
     with pytest.raises(Conflict, match="still running. Cancel it first"):
         batches.delete(admin, keep.id)
     # Another recruiter finds nothing there; a read-only admin changes nothing (the owner
@@ -112,8 +116,11 @@ def test_delete_takes_items_documents_and_reports_and_refuses_active_ones(stack)
     viewer = make_user(role="readonly_admin")
     with pytest.raises(PermissionDenied, match="can view everything but change nothing"):
         batches.delete(viewer, done.id)
+    assert sent == []  # nothing was deleted yet
     batches.delete(admin, done.id)
     assert load(str(done.id)) is None
+    # Its open pages and the lists showing it are told (ui.live)
+    assert sent == [{"type": "deleted", "batch_id": str(done.id), "owner_id": alice.id}]
     assert _count(Document) == 1 and _count(Item) == 1  # only the other batch's
     row, = audit_rows("delete")
     assert (row["batch_id"], row["details"]["items"], row["details"]["title"]) == (

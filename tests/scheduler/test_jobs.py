@@ -128,7 +128,8 @@ def test_finished_batches_expire_after_their_retention(stack, status, kept_days)
     assert finished.expires_at - finished.finished_at == timedelta(days=kept_days)
 
 
-def test_cleanup_deletes_expired_batches_with_items_and_documents(stack):
+def test_cleanup_deletes_expired_batches_with_items_and_documents(stack, monkeypatch):
+    from app.engine import events
     from app.engine.batches import NewItem, submit
 
     user = make_user()
@@ -142,10 +143,15 @@ def test_cleanup_deletes_expired_batches_with_items_and_documents(stack):
         conn.execute(update(batch_t).where(batch_t.c.id == expired.id).values(
             expires_at=utcnow() - timedelta(minutes=1)))
     assert count_rows(Document) == 6
+    sent: list[dict] = []
+    monkeypatch.setattr(events, "publish_now", sent.append)
     assert housekeeping.purge_expired(chunk=2) == {"batches": 1, "items": 5, "documents": 5}
     assert count_rows(Batch) == 1 and count_rows(Item) == 1 and count_rows(Document) == 1
     assert load(kept.id).status == "done"
+    # Its open pages are told (ui.live), once
+    assert sent == [{"type": "deleted", "batch_id": str(expired.id), "owner_id": user.id}]
     assert housekeeping.purge_expired() == {"batches": 0, "items": 0, "documents": 0}
+    assert len(sent) == 1
 
 
 def test_statistics_roll_up(stack):

@@ -266,6 +266,34 @@ def test_a_throttle_tells_at_once_then_once_per_interval():
 
 
 @pytest.mark.anyio
+async def test_a_deleted_batch_is_told_to_its_pages_its_owners_lists_and_admin_lists(
+        hub_and_listener):
+    hub, listener, _, _ = hub_and_listener
+    hub.start()
+    by_batch, by_owner, admins = [], [], []
+    hub.subscribe_batch(BATCH, by_batch.append)
+    hub.subscribe_owner(7, by_owner.append)
+    hub.subscribe_all(admins.extend)
+    listener.publish_from_thread(event("done", 10, finalized=True))
+    await asyncio.sleep(0.05)
+    listener.publish_from_thread({"type": "deleted", "batch_id": BATCH, "owner_id": 7})
+    await asyncio.sleep(0.7)  # admin lists: the second telling waits for the interval
+    assert [(s.status, s.deleted) for s in by_batch] == [("done", False), ("deleted", True)]
+    assert [s.status for s in by_owner] == ["done", "deleted"]
+    assert [s.status for s in admins] == ["done", "deleted"]
+    # A page's follower takes it, whatever it showed
+    seen = []
+    follower = Follower(RecordingHub(), snap("done", 10, finalized=True),
+                        lambda s, p: seen.append(s.status))
+    assert follower.offer(by_batch[-1]) and seen == ["deleted"]
+    # Nothing of it is kept: a late progress event starts from nothing
+    listener.publish_from_thread(event("done", 10), {"type": "deleted", "batch_id": BATCH})
+    await asyncio.sleep(0.05)
+    assert by_batch[-1].status == "done"  # the event without its owner is ignored
+    hub.stop()
+
+
+@pytest.mark.anyio
 async def test_admin_lists_get_every_batch_at_most_twice_a_second(hub_and_listener):
     from ui import live
 

@@ -18,7 +18,7 @@ from app.errors import ShortlistError
 from app.models import Batch
 from app.recruiting import decisions, queries
 from ui import auth, live, theme, words
-from ui.components import BatchProgress, act, chips
+from ui.components import BatchProgress, act, chips, show_deleted
 from ui.live import Follower, Snapshot
 from ui.views.add_resumes import AddResumes
 from ui.views.decision_panel import DecisionPanel
@@ -71,7 +71,7 @@ class BatchView:
     def build(self) -> None:
         batch = self.batch
         initial = Snapshot.from_batch(batch)
-        with theme.frame(self.user, batch.title or "Screening"):
+        with theme.frame(self.user, batch.title or "Screening") as self.body:
             ui.link("← My screenings", "/").classes("text-body2 sl-link")
             ui.label(batch.title or "Untitled opening").classes("text-h5 sl-wrap")
             with ui.card().classes("w-full gap-3 sl-card"):
@@ -208,6 +208,9 @@ class BatchView:
     # --- Live state ----------------------------------------------------------------------
 
     def changed(self, state: Snapshot, previous: Snapshot | None) -> None:
+        if state.deleted:
+            show_deleted(self.body, self.batch.title)
+            return
         # The counter is drawn with the list (refresh_table), from one read: drawn from
         # events it ran ahead of the rows. Events only say when to read again.
         self.show_actions(state)

@@ -14,7 +14,7 @@ from app.accounts.permissions import can_act, is_admin
 from app.engine import batches, items
 from app.errors import ShortlistError
 from ui import auth, live, theme, words
-from ui.components import act
+from ui.components import act, show_deleted
 from ui.views.admin import common
 
 ITEM_WORDS = {
@@ -64,7 +64,7 @@ class ItemView:
 
     def build(self) -> None:
         item, batch = self.details.item, self.details.batch
-        with theme.frame(self.user, item.name or "File"):
+        with theme.frame(self.user, item.name or "File") as self.body:
             ui.link(f"← {batch.title or 'Untitled opening'}", f"/screenings/{batch.id}").classes(
                 "text-body2 sl-link sl-wrap").mark("back")
             ui.label(item.name or "Unnamed file").classes("text-h5 sl-wrap").mark("file-name")
@@ -141,7 +141,10 @@ class ItemView:
 
     # --- Keeping it current ----------------------------------------------------------------
 
-    def batch_changed(self, _snapshot) -> None:
+    def batch_changed(self, snapshot) -> None:
+        if snapshot.deleted:
+            show_deleted(self.body, self.details.batch.title)
+            return
         if not self._reread_scheduled:
             self._reread_scheduled = True
             asyncio.get_running_loop().call_later(REREAD_DELAY_S, self.reread)

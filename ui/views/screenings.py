@@ -165,7 +165,11 @@ class ScreeningList:
 
     def on_snapshot(self, snapshot: Snapshot) -> None:
         card = self.cards.get(snapshot.batch_id)
-        if card is not None:
+        if card is not None and snapshot.deleted:  # gone: the list is read again
+            if not self._reload_pending:
+                self._reload_pending = True
+                background_tasks.create(self._reload_soon(), name="reload screenings")
+        elif card is not None:
             card.follower.offer(snapshot)
             if not self._summaries_pending:
                 self._summaries_pending = True
