@@ -71,10 +71,21 @@ def test_two_ticked_candidates_are_compared_side_by_side(web_process, browser): 
     assert shown.index("Jane Doe") < shown.index("Sam Lee")
     assert "Status: Interview" in shown and "remote OK" in shown and "Maria" not in shown
     assert "Status: New" in shown and "None" not in shown
-    columns = browser.find_elements(By.CSS_SELECTOR, ".sl-compare > .q-card")
-    assert len(columns) == 2
     # Side by side: the second column starts to the right of the first, on the same line.
-    first, second = (c.rect for c in columns)
+    # Both read in one script, once the dialog's opening animation (a zoom) is over: read
+    # one by one during it, each came from another frame of the zoom.
+    def columns() -> list[dict]:
+        return browser.execute_script(
+            "return [...document.querySelectorAll('.sl-compare > .q-card')].map(c => {"
+            " const r = c.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width}; })")
+
+    def settled() -> list[dict]:
+        before = columns()
+        time.sleep(0.2)
+        after = columns()
+        return after if before == after and len(after) == 2 else []
+
+    first, second = wait_for(settled, what="the comparison to stand still")
     assert second["x"] > first["x"] + first["width"] - 1 and abs(second["y"] - first["y"]) < 2
     shoot(browser, "compare-1366")
     browser.find_element(By.TAG_NAME, "body").send_keys("\ue00c")  # Escape
