@@ -36,6 +36,11 @@ class DeliveryFailed(Exception):
 
 def check_url(url: str) -> str:
     """The URL, trimmed, or InvalidInput saying why it cannot be called."""
+    return _checked(url)[0]
+
+
+def _checked(url: str) -> tuple[str, str | None]:
+    """(the URL trimmed, the address to call or None when private ones are allowed)."""
     url = (url or "").strip()
     if not url:
         raise InvalidInput("Give the webhook's address, like https://example.com/hook.")
@@ -52,8 +57,7 @@ def check_url(url: str) -> str:
         parts.port  # noqa: B018  (raises on a port that is not a number)
     except ValueError:
         raise InvalidInput("The webhook address's port is not a number.") from None
-    _check_host(parts.hostname)
-    return url
+    return url, _check_host(parts.hostname)
 
 
 def _private(address: str) -> bool:
@@ -61,20 +65,22 @@ def _private(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
-def _check_host(host: str) -> None:
+def _check_host(host: str) -> str | None:
     """Refuse loopback, private, link-local and reserved addresses (unless allowed): the
     web process or a worker would otherwise call into its own network for anyone who may
-    submit. A name is resolved; it is checked again before each delivery."""
+    submit. A name is resolved and checked before each delivery, and the delivery calls
+    the address checked (see post). None when private addresses are allowed."""
     if get_settings().webhook_allow_private:
-        return
+        return None
     try:
         addresses = [host] if _is_ip(host) else [
             info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)]
     except (socket.gaierror, UnicodeError):
         raise InvalidInput(f"The webhook's server {host!r} could not be found.") from None
-    if any(_private(a) for a in addresses):
+    if not addresses or any(_private(a) for a in addresses):
         raise InvalidInput("The webhook address is on a private or local network, which"
                            " Shortlist does not call.")
+    return addresses[0]
 
 
 def _is_ip(host: str) -> bool:
@@ -160,7 +166,7 @@ def post(url: str, body: bytes, secret: str) -> str:
     """
     settings = get_settings()
     try:
-        check_url(url)
+        url, address = _checked(url)
     except InvalidInput as exc:
         raise DeliveryFailed(str(exc)) from None
     parts = urlsplit(url)
@@ -171,6 +177,13 @@ def post(url: str, body: bytes, secret: str) -> str:
             parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context())
     else:
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    if address is not None:
+        # Connect to the address just checked, not to the name resolved again: a name that
+        # answers a public address to the check and a private one to the call (DNS
+        # rebinding) would otherwise reach the internal network. The name still goes in
+        # the Host header and in TLS (server name and certificate check).
+        conn._create_connection = lambda where, *args: socket.create_connection(  # type: ignore[attr-defined]
+            (address, where[1]), *args)
     try:
         conn.request("POST", path, body=body, headers={
             "Content-Type": "application/json", "User-Agent": "Shortlist-Webhook/1",

@@ -334,3 +334,24 @@ def test_a_fault_in_telling_never_stops_the_finalize(stack, monkeypatch, caplog)
     assert summary["counts"] == {"done": 1} and rows(batch.id) == []
     assert "could not write the notifications" in caplog.text
     caplog.clear()  # the logged error is this test's point
+
+
+def test_a_delivery_calls_the_address_it_checked_not_the_name_resolved_again(monkeypatch):
+    """DNS rebinding: a name that answers a public address to the check and a loopback one
+    to the connection would reach the internal network."""
+    import socket
+
+    answers = iter(["93.184.215.14", "127.0.0.1", "127.0.0.1"])
+    called: list[tuple] = []
+
+    def connect(address, *args):
+        called.append(address)
+        raise ConnectionRefusedError("refused")
+
+    with monkeypatch.context() as patch:  # undone before any fixture's teardown
+        patch.setattr(webhooks.socket, "getaddrinfo", lambda host, *a, **k: [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), 0))])
+        patch.setattr(socket, "create_connection", connect)
+        with pytest.raises(webhooks.DeliveryFailed, match="Could not reach the webhook"):
+            webhooks.post("http://hooks.example.com:8080/x", b"{}", "secret")
+    assert called == [("93.184.215.14", 8080)]
