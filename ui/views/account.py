@@ -34,7 +34,8 @@ def register() -> None:
             ui.label("Your account").classes("text-h5")
             card = PasswordCard(user, target)
             if not user.must_change_password:
-                card.on_changed = TokensCard(user).refresh
+                tokens_card = TokensCard(user)
+                card.on_changed, tokens_card.on_changed = tokens_card.refresh, card.show_note
 
 
 def token_note(count: int) -> str:

@@ -6,6 +6,8 @@ A new token stays on the page until "Done" or the page goes; it is never read ba
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from nicegui import run, ui
 
 from app.accounts import tokens
@@ -22,6 +24,8 @@ class TokensCard:
     def __init__(self, user: User) -> None:
         self.user = user
         self.confirm = Confirm()
+        # Told when a token is made or revoked: the password card's warning counts them.
+        self.on_changed: Callable[[], Awaitable[None]] | None = None
         with ui.card().classes("w-full max-w-xl q-pa-lg gap-3 sl-card").mark("tokens-card"):
             ui.label("API tokens").classes("text-h6")
             with ui.element("div").classes("text-body2 sl-wrap"):
@@ -119,6 +123,8 @@ class TokensCard:
         self.fresh_value.text = token
         self.fresh.set_visibility(True)
         await self.refresh()
+        if self.on_changed is not None:
+            await self.on_changed()
 
     def copy_token(self) -> None:
         ui.clipboard.write(self.fresh_value.text)
@@ -143,3 +149,5 @@ class TokensCard:
             return
         ui.notify("The token is revoked.", type="positive")
         await self.refresh()
+        if self.on_changed is not None:
+            await self.on_changed()
