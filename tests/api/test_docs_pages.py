@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import PREFIX
-from tests.test_serve import wait_healthy
-from tests.ui.test_browser import CHROMIUM, Served, chromium, wait_for  # noqa: F401
+from tests.ui.test_browser import CHROMIUM, chromium, served, wait_for  # noqa: F401
 
 REFERENCE = re.compile(r"""(?:src|href|spec-url)\s*=\s*["']([^"']+)["']|url:\s*'([^']+)'""")
 EXPECTED_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png",
@@ -70,16 +69,6 @@ def test_swagger_ui_does_not_send_the_document_to_an_outside_validator(api):
 
 
 @pytest.fixture
-def served(tmp_path: Path, chromium) -> Served:  # noqa: F811
-    server = Served(tmp_path)
-    try:
-        assert wait_healthy(server.port, server.proc) == 200
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def offline_browser(chromium):  # noqa: F811
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -124,7 +113,7 @@ def outside_requests(driver, base: str) -> list[str]:
             and not url.startswith((base + "/", "data:", "blob:"))]
 
 
-def test_swagger_ui_and_redoc_render_with_no_other_host_reachable(served, offline_browser):
+def test_swagger_ui_and_redoc_render_with_no_other_host_reachable(served, offline_browser):  # noqa: F811
     from selenium.webdriver.common.by import By
 
     driver, base = offline_browser, served.base

@@ -13,9 +13,6 @@ Redis (integration).
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,9 +24,9 @@ from app.accounts import users
 from app.db import get_engine
 from app.engine import batches, processing
 from app.models import Item
-from tests.conftest import subprocess_env
+from tests.processes import ShortlistProcess
 from tests.security.test_sessions import sign_in
-from tests.test_serve import free_port, wait_healthy
+from tests.test_serve import wait_healthy
 from tests.ui.test_browser import ARTIFACTS, browser, chromium, click, shoot, wait_for  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.integration]
@@ -38,30 +35,13 @@ N = 12
 PASSWORD = "a-good-password-for-admins"
 
 
-class Web:
+class Web(ShortlistProcess):
     """`python -m ui` on the test's database and Redis; its console kept for the log."""
 
     def __init__(self, cwd: Path, database_url: str, redis_url: str) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = subprocess_env(PORT=self.port, HOST="127.0.0.1", DATABASE_URL=database_url,
-                             REDIS_URL=redis_url, STORAGE_SECRET="browser-test-secret-0123456789",
-                             DATA_DIR=str(cwd / "data"))
-        self.proc = subprocess.Popen([sys.executable, "-m", "ui"], cwd=cwd, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=lambda: self.lines.extend(self.proc.stdout),
-                                        daemon=True)
-        self._reader.start()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._reader.join(timeout=5)
+        super().__init__(["ui"], cwd, DATABASE_URL=database_url, REDIS_URL=redis_url,
+                         STORAGE_SECRET="browser-test-secret-0123456789",
+                         DATA_DIR=str(cwd / "data"))
 
 
 @pytest.fixture
@@ -74,7 +54,7 @@ def web_process(tmp_path: Path, pg_stack, chromium) -> Iterator[Web]:  # noqa: F
     finally:
         web.stop()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        (ARTIFACTS / "admin-live-web.log").write_text("".join(web.lines))
+        (ARTIFACTS / "admin-live-web.log").write_text(web.output)
 
 
 def queued_ids(batch_id) -> list[int]:

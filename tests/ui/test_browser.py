@@ -18,9 +18,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,8 +25,9 @@ from pathlib import Path
 import pytest
 
 from tests.analysis import factories
-from tests.conftest import REPO, subprocess_env
-from tests.test_serve import free_port, wait_healthy
+from tests.conftest import REPO
+from tests.processes import ShortlistProcess
+from tests.test_serve import wait_healthy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -63,30 +61,14 @@ def chromium() -> None:
         pytest.skip(problem)
 
 
-class Served:
-    """`python -m app serve` in a fresh folder; its console is collected by a thread."""
+class Served(ShortlistProcess):
+    """`python -m app serve` in a fresh folder, stopped with Ctrl+C as a person would."""
 
     def __init__(self, cwd: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         # One worker thread and a window of one item: the resumes go one after the other,
         # slowly enough for a person (and this test) to see the bar move.
-        env = subprocess_env(PORT=self.port, HOST="127.0.0.1", DISPATCH_WINDOW=1,
-                             EMBEDDED_WORKER_THREADS=1)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve"], cwd=cwd, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
+        super().__init__(["app", "serve"], cwd, stop_signal=signal.SIGINT, DISPATCH_WINDOW=1,
+                         EMBEDDED_WORKER_THREADS=1)
 
     def admin(self, timeout: float = 60.0) -> tuple[str, str]:
         deadline = time.monotonic() + timeout
@@ -96,15 +78,6 @@ class Served:
                 return match.group(1), match.group(2)
             time.sleep(0.2)
         raise AssertionError(f"no admin password printed:\n{self.output}")
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._reader.join(timeout=5)
 
 
 @pytest.fixture
