@@ -32,18 +32,25 @@ PER_PAGE = 50
 COUNT_EVERY_S = 5.0  # a live list recounts its matches at most this often
 ACTION_WORDS = {"cancel": "Cancel", "retry": "Retry failed files of", "move": "Move",
                 "delete": "Delete"}
+# On a phone (under 600 px) the secondary columns are left out, so the row's title,
+# owner, state, progress and actions fit without scrolling sideways as far.
+_WIDE_ONLY = {"classes": "gt-xs", "headerClasses": "gt-xs"}
 COLUMNS = [
     {"name": "title", "label": "Screening", "field": "title", "sortable": True, "align": "left"},
     {"name": "owner", "label": "Owner", "field": "owner", "sortable": True, "align": "left"},
     {"name": "status", "label": "Status", "field": "status_text", "sortable": True,
      "align": "left"},
-    {"name": "lane", "label": "Lane", "field": "lane", "sortable": True, "align": "left"},
-    {"name": "kind", "label": "Kind", "field": "kind", "sortable": True, "align": "left"},
-    {"name": "total", "label": "Files", "field": "total", "sortable": True, "align": "right"},
+    {"name": "lane", "label": "Lane", "field": "lane", "sortable": True, "align": "left",
+     **_WIDE_ONLY},
+    {"name": "kind", "label": "Kind", "field": "kind", "sortable": True, "align": "left",
+     **_WIDE_ONLY},
+    {"name": "total", "label": "Files", "field": "total", "sortable": True, "align": "right",
+     **_WIDE_ONLY},
     {"name": "progress", "label": "Progress", "field": "progress", "align": "left"},
-    {"name": "failed", "label": "Failed", "field": "failed", "sortable": True, "align": "right"},
+    {"name": "failed", "label": "Failed", "field": "failed", "sortable": True, "align": "right",
+     **_WIDE_ONLY},
     {"name": "created", "label": "Submitted", "field": "created", "sortable": True,
-     "align": "left"},
+     "align": "left", **_WIDE_ONLY},
     {"name": "actions", "label": "", "field": "id", "align": "right"},
 ]
 
