@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 
 from app.accounts.audit import record_admin_action
 from app.accounts.permissions import check_admin_action, check_admin_read
-from app.accounts.users import normalize_email
+from app.accounts.users import user_by_email
 from app.db import session_scope
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Team, TeamMember, User, utcnow
@@ -87,8 +87,7 @@ def add_member(admin: User, team_id: int, email: str) -> TeamView:
     check_admin_action(admin, "change teams")
     with session_scope() as session:
         team = _team(session, team_id)
-        user = session.execute(select(User).where(
-            User.email == normalize_email(email))).scalar_one_or_none()
+        user = user_by_email(session, email)
         if user is None:
             raise NotFound(f"There is no account {email.strip()}.")
         if session.get(TeamMember, (team.id, user.id)) is not None:
@@ -104,8 +103,7 @@ def remove_member(admin: User, team_id: int, email: str) -> TeamView:
     check_admin_action(admin, "change teams")
     with session_scope() as session:
         team = _team(session, team_id)
-        user = session.execute(select(User).where(
-            User.email == normalize_email(email))).scalar_one_or_none()
+        user = user_by_email(session, email)
         removed = session.execute(delete(member_t).where(
             member_t.c.team_id == team.id,
             member_t.c.user_id == (user.id if user else -1))).rowcount

@@ -99,10 +99,15 @@ def create_user(
         return _insert_user(session, email, password, role, plan, one_time=one_time)
 
 
+def user_by_email(session: Session, email: str) -> User | None:
+    """The account with this email (any case, spaces trimmed) in the caller's session."""
+    return session.exec(select(User).where(User.email == normalize_email(email))).first()
+
+
 def get_user_by_email(email: str) -> User:
     email = normalize_email(email)
     with session_scope() as session:
-        user = session.exec(select(User).where(User.email == email)).first()
+        user = user_by_email(session, email)
         if user is None:
             raise NotFound(f"There is no user with the email {email}.")
         return user
@@ -383,7 +388,7 @@ def set_password(email: str, password: str) -> User:
     of the user stop working. The operator typed it, so it is not a one-time password."""
     check_password(password)
     with session_scope() as session:
-        user = session.exec(select(User).where(User.email == normalize_email(email))).first()
+        user = user_by_email(session, email)
         if user is None:
             raise NotFound(f"There is no user {normalize_email(email)}.")
         user.password_hash = hash_password(password)
