@@ -60,6 +60,16 @@ def menu_settled(driver) -> bool:
             and list_right <= right + 0.5)
 
 
+def open_bell(driver, where: str) -> None:
+    """Open the bell's list and wait until it has opened inside the window."""
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.CSS_SELECTOR, "button[aria-label^=Notifications]").click()
+    wait_for(lambda: driver.find_element(By.CSS_SELECTOR, ".sl-bell-row").is_displayed(),
+             what=f"the bell's list{where}")
+    wait_for(lambda: menu_settled(driver), what=f"the bell's list{where}, inside the window")
+
+
 def test_the_toast_appears_on_an_open_page_when_a_screening_finishes(web_process, browser):  # noqa: F811
     from selenium.webdriver.common.by import By
 
@@ -81,10 +91,7 @@ def test_the_toast_appears_on_an_open_page_when_a_screening_finishes(web_process
     shoot(browser, "notify-toast-1366")
 
     # The bell's list, then the settings page it links to
-    browser.find_element(By.CSS_SELECTOR, "button[aria-label^=Notifications]").click()
-    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, ".sl-bell-row").is_displayed(),
-             what="the bell's list")
-    wait_for(lambda: menu_settled(browser), what="the bell's list inside the window")
+    open_bell(browser, "")
     shoot(browser, "notify-bell-1366")
     click(lambda: browser.find_element(By.LINK_TEXT, "Notification settings"),
           what="the settings link")
@@ -100,10 +107,7 @@ def test_the_toast_appears_on_an_open_page_when_a_screening_finishes(web_process
     wait_for(lambda: toasts(browser), timeout=15, what="the toast on a phone")
     assert bell_label(browser) == "Notifications, 2 unread"
     shoot(browser, "notify-toast-390")
-    browser.find_element(By.CSS_SELECTOR, "button[aria-label^=Notifications]").click()
-    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, ".sl-bell-row").is_displayed(),
-             what="the bell's list on a phone")
-    wait_for(lambda: menu_settled(browser), what="the bell's list inside a phone's window")
+    open_bell(browser, " on a phone")
     shoot(browser, "notify-bell-390")
     browser.get(web_process.base + "/account/notifications")
     wait_for(lambda: "Last deliveries" in browser.page_source, what="the settings page")
