@@ -3,24 +3,15 @@ people and a link. Sent through app.accounts.mail (SMTP_* settings)."""
 
 from __future__ import annotations
 
+from app.accounts import mail
+
 
 class MailFailed(Exception):
     """A try that the mail server refused or that could not reach it."""
 
 
-def _mail():
-    # app.accounts.mail and the SMTP_* settings come with the account self-service work
-    # (branch helper-d); without them, e-mail is simply not configured.
-    try:
-        from app.accounts import mail
-    except ImportError:
-        return None
-    return mail
-
-
 def configured() -> bool:
-    mail = _mail()
-    return mail is not None and mail.configured()
+    return mail.configured()
 
 
 def compose(sentence: str, batch: dict, top: list[tuple[str, int, str]],
@@ -44,8 +35,7 @@ def compose(sentence: str, batch: dict, top: list[tuple[str, int, str]],
 
 
 def send_finished(to: str, sentence: str, batch: dict, top: list, link: str | None) -> str:
-    mail = _mail()
-    if mail is None or not mail.configured():
+    if not mail.configured():
         raise MailFailed("E-mail is not configured (SMTP_HOST).")
     subject, text = compose(sentence, batch, top, link)
     try:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import sys
 import time
 import types
 from datetime import timedelta
@@ -15,10 +14,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-import app.accounts as accounts_package
 from app.db import get_engine
 from app.engine import dispatch, finalize
 from app.models import Batch, Item, Notification, utcnow
+from app.notify import email as notify_email
 from app.notify import notifications, webhooks
 from tests.conftest import wait_until
 from tests.engine.helpers import make_user, submit_noop, wait_finalized
@@ -222,8 +221,7 @@ class FakeMail(types.ModuleType):
 @pytest.fixture
 def fake_mail(monkeypatch) -> FakeMail:
     mail = FakeMail(fail_times=1)
-    monkeypatch.setitem(sys.modules, "app.accounts.mail", mail)
-    monkeypatch.setattr(accounts_package, "mail", mail, raising=False)
+    monkeypatch.setattr(notify_email, "mail", mail)  # what app.notify.email sends through
     return mail
 
 
